@@ -1,0 +1,152 @@
+"""Graph builders: which pairs of nodes exchange messages.
+
+A builder is a small scikit-learn style object (so ``set_params(graph__radius=...)`` works). Its
+``build(pos)`` maps node positions of ``B`` equally sized graphs, shape ``(B, n, d)``, to an edge
+index ``(2, E)`` over the ``B * n`` flattened nodes (row 0 senders ``j``, row 1 receivers ``i``),
+with tensor arithmetic only, so batches are built without Python loops over graphs.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
+
+__all__ = ["CompleteGraph", "FixedGraph", "KNNGraph", "RadiusGraph"]
+
+
+def _offset(template, batch_size, n_nodes):
+    """Repeat a single-graph edge index for ``batch_size`` graphs of ``n_nodes`` nodes."""
+    offsets = torch.arange(batch_size, device=template.device) * n_nodes
+    return (template[:, None, :] + offsets[None, :, None]).reshape(2, -1)
+
+
+class _GraphBuilder(BaseEstimator):
+    """Base class; subclasses implement ``build(pos)``."""
+
+    #: True when the edges do not depend on positions (a template can be cached).
+    static = False
+    _parameter_constraints: dict = {}
+
+    def check(self, n_nodes):
+        """Raise ``ValueError`` if the builder cannot build graphs of ``n_nodes`` nodes."""
+        self._validate_params()
+
+    def build(self, pos):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class CompleteGraph(_GraphBuilder):
+    """Fully connected directed graph without self loops: ``n * (n - 1)`` edges (the default).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_symgn.data import CompleteGraph
+    >>> CompleteGraph().build(torch.zeros(2, 3, 2)).shape
+    torch.Size([2, 12])
+    """
+
+    static = True
+
+    def build(self, pos):
+        batch_size, n_nodes = pos.shape[:2]
+        sender, receiver = torch.meshgrid(
+            torch.arange(n_nodes, device=pos.device),
+            torch.arange(n_nodes, device=pos.device),
+            indexing="xy",
+        )
+        keep = sender != receiver
+        template = torch.stack([sender[keep], receiver[keep]])
+        return _offset(template, batch_size, n_nodes)
+
+
+class FixedGraph(_GraphBuilder):
+    """The same user-given edges in every graph.
+
+    Parameters
+    ----------
+    edge_index : array-like of shape (2, n_edges)
+        Row 0 senders, row 1 receivers, node numbers in ``[0, n_nodes)``, no self loops.
+    """
+
+    static = True
+    _parameter_constraints = {"edge_index": ["array-like"]}
+
+    def __init__(self, edge_index):
+        self.edge_index = edge_index
+
+    def check(self, n_nodes):
+        super().check(n_nodes)
+        ei = np.asarray(self.edge_index)
+        if ei.ndim != 2 or ei.shape[0] != 2 or not np.issubdtype(ei.dtype, np.integer):
+            raise ValueError(
+                f"edge_index must be an integer array of shape (2, n_edges); got shape {ei.shape} "
+                f"and dtype {ei.dtype}."
+            )
+        if ei.size and (ei.min() < 0 or ei.max() >= n_nodes):
+            raise ValueError(
+                f"edge_index refers to nodes outside [0, {n_nodes}): found values in "
+                f"[{ei.min()}, {ei.max()}]."
+            )
+        if np.any(ei[0] == ei[1]):
+            raise ValueError("edge_index contains self loops (sender == receiver); remove them.")
+
+    def build(self, pos):
+        template = torch.as_tensor(np.asarray(self.edge_index), dtype=torch.long, device=pos.device)
+        return _offset(template, pos.shape[0], pos.shape[1])
+
+
+def _pairwise_distances(pos):
+    dist = torch.cdist(pos, pos)
+    eye = torch.eye(pos.shape[1], dtype=torch.bool, device=pos.device)
+    return dist.masked_fill(eye, float("inf"))
+
+
+def _flatten_pairs(batch, receiver, sender, n_nodes):
+    return torch.stack([batch * n_nodes + sender, batch * n_nodes + receiver])
+
+
+class RadiusGraph(_GraphBuilder):
+    """Edges between nodes closer than ``radius`` (both directions, no self loops).
+
+    Parameters
+    ----------
+    radius : float
+        Cut-off distance, in the units of the position columns.
+    """
+
+    _parameter_constraints = {"radius": [Interval(Real, 0, None, closed="neither")]}
+
+    def __init__(self, radius):
+        self.radius = radius
+
+    def build(self, pos):
+        batch, receiver, sender = torch.nonzero(
+            _pairwise_distances(pos) < self.radius, as_tuple=True
+        )
+        return _flatten_pairs(batch, receiver, sender, pos.shape[1])
+
+
+class KNNGraph(_GraphBuilder):
+    """Each node receives messages from its ``k`` nearest neighbours.
+
+    Parameters
+    ----------
+    k : int
+        Number of neighbours (capped at ``n_nodes - 1``).
+    """
+
+    _parameter_constraints = {"k": [Interval(Integral, 1, None, closed="left")]}
+
+    def __init__(self, k):
+        self.k = k
+
+    def build(self, pos):
+        batch_size, n_nodes = pos.shape[:2]
+        k = min(self.k, n_nodes - 1)
+        sender = torch.topk(_pairwise_distances(pos), k, dim=-1, largest=False).indices
+        batch = torch.arange(batch_size, device=pos.device)[:, None, None].expand_as(sender)
+        receiver = torch.arange(n_nodes, device=pos.device)[None, :, None].expand_as(sender)
+        return _flatten_pairs(batch.reshape(-1), receiver.reshape(-1), sender.reshape(-1), n_nodes)

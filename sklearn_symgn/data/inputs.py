@@ -1,0 +1,163 @@
+"""Input adapters: validate what the user passes and turn it into tensors the network reads.
+
+Two kinds of input are accepted:
+
+* arrays ``X`` of shape ``(n_samples, n_nodes, n_features)`` with targets ``(n_samples, n_nodes,
+  n_targets)`` or ``(n_samples, n_nodes)``: equally sized graphs, batched by tensor indexing;
+  a 2-D ``X`` ``(n_samples, n_features)`` is read as graphs of a single node (no edges: the network
+  reduces to its node model), which keeps the estimator usable on tabular data;
+* a list of ``torch_geometric.data.Data`` with ``x`` ``(n_i, n_features)``, targets ``y``
+  ``(n_i, n_targets)`` or ``(n_i,)`` and optionally ``edge_index``: graphs of varying size.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
+from torch_geometric.data import Data
+
+__all__ = ["GraphInput", "add_missing_edges", "is_graph_list", "to_graph_input"]
+
+
+@dataclass
+class GraphInput:
+    """Validated input. ``X`` is a ``(S, n, F)`` float32 tensor or a list of ``Data``."""
+
+    X: object
+    y: object  # (S, n, T) float32 tensor, or None; for graph lists targets live on each Data
+    target_shape: tuple  # how one sample's targets were shaped by the user, e.g. (n, T) or (n,)
+    n_graphs: int
+
+    @property
+    def dense(self):
+        return isinstance(self.X, torch.Tensor)
+
+
+def is_graph_list(X):
+    """True for a non-empty list/tuple whose first element is a PyG ``Data``."""
+    return isinstance(X, (list, tuple)) and len(X) > 0 and isinstance(X[0], Data)
+
+
+def _as_float_array(value, name, graph_index):
+    if value is None:
+        raise ValueError(f"X[{graph_index}].{name} is missing; every graph needs `{name}`.")
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    return check_array(
+        value, ensure_2d=False, dtype=np.float32, input_name=f"X[{graph_index}].{name}"
+    )
+
+
+def _check_edge_index(edge_index, n_nodes, name):
+    ei = edge_index.detach().cpu() if isinstance(edge_index, torch.Tensor) else torch.as_tensor(
+        np.asarray(edge_index)
+    )
+    if ei.dim() != 2 or ei.shape[0] != 2 or ei.dtype.is_floating_point:
+        raise ValueError(f"{name} must be an integer array of shape (2, n_edges); got {tuple(ei.shape)}.")
+    if ei.numel() and (int(ei.min()) < 0 or int(ei.max()) >= n_nodes):
+        raise ValueError(
+            f"{name} refers to nodes outside [0, {n_nodes}): values in [{int(ei.min())}, {int(ei.max())}]."
+        )
+    if bool((ei[0] == ei[1]).any()):
+        raise ValueError(f"{name} contains self loops (sender == receiver); remove them.")
+    return ei.long()
+
+
+def _graph_list_input(estimator, graphs, *, reset, require_y):
+    if not all(isinstance(g, Data) for g in graphs):
+        raise TypeError("X mixes torch_geometric Data objects with other types; pass only Data.")
+    xs = [_as_float_array(g.x, "x", k) for k, g in enumerate(graphs)]
+    for k, x in enumerate(xs):
+        if x.ndim != 2 or x.shape[0] == 0:
+            raise ValueError(f"X[{k}].x must have shape (n_nodes >= 1, n_features); got {x.shape}.")
+    # validate_data on the stacked node table: dtype, finiteness and n_features_in_
+    validate_data(estimator, np.concatenate(xs), reset=reset, ensure_min_samples=1)
+    out, target_shape = [], None
+    for k, (g, x) in enumerate(zip(graphs, xs)):
+        data = Data(x=torch.from_numpy(x))
+        if require_y:
+            y = _as_float_array(getattr(g, "y", None), "y", k)
+            if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
+                raise ValueError(
+                    f"X[{k}].y must have shape (n_nodes,) or (n_nodes, n_targets) with n_nodes="
+                    f"{x.shape[0]}; got {y.shape}."
+                )
+            shape = y.shape[1:]
+            if target_shape is not None and shape != target_shape:
+                raise ValueError(
+                    f"X[{k}].y has per-node shape {shape}, but earlier graphs have {target_shape}."
+                )
+            target_shape = shape
+            data.y = torch.from_numpy(y.reshape(x.shape[0], -1))
+        if getattr(g, "edge_index", None) is not None:
+            data.edge_index = _check_edge_index(g.edge_index, x.shape[0], f"X[{k}].edge_index")
+        out.append(data)
+    return GraphInput(out, None, target_shape, len(out))
+
+
+def _array_input(estimator, X, y, *, reset, require_y):
+    X = np.asarray(X) if not hasattr(X, "iloc") else X
+    ndim = getattr(X, "ndim", 0)
+    if ndim == 2:
+        X = validate_data(estimator, X, reset=reset, dtype=np.float32)[:, None, :]
+    elif ndim == 3:
+        n_samples, n_nodes, n_features = X.shape
+        if n_nodes == 0:
+            raise ValueError(f"X must have at least one node per graph; got shape {X.shape}.")
+        flat = validate_data(estimator, X.reshape(-1, n_features), reset=reset, dtype=np.float32)
+        X = flat.reshape(n_samples, n_nodes, n_features)
+    else:
+        raise ValueError(
+            "X must be a 3-D array (n_samples, n_nodes, n_features), a 2-D array (n_samples, "
+            f"n_features) of single-node graphs, or a list of torch_geometric Data; got ndim={ndim}."
+        )
+    target_shape, y_tensor = None, None
+    if require_y:
+        if y is None:
+            raise ValueError(
+                f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+            )
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float32, input_name="y")
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(
+                f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}."
+            )
+        n_nodes = X.shape[1]
+        if ndim == 2 and y.ndim in (1, 2):
+            target_shape = y.shape[1:]
+        elif ndim == 3 and y.ndim in (2, 3) and y.shape[1] == n_nodes:
+            target_shape = y.shape[1:]
+        else:
+            raise ValueError(
+                f"y of shape {y.shape} does not match X of shape {X.shape}: expected "
+                + ("(n_samples,) or (n_samples, n_targets)." if ndim == 2 else
+                   f"(n_samples, {n_nodes}) or (n_samples, {n_nodes}, n_targets).")
+            )
+        y_tensor = torch.from_numpy(np.ascontiguousarray(y).reshape(X.shape[0], n_nodes, -1))
+    return GraphInput(torch.from_numpy(np.ascontiguousarray(X)), y_tensor, target_shape, X.shape[0])
+
+
+def to_graph_input(estimator, X, y=None, *, reset, require_y):
+    """Validate ``X`` (and ``y``) and convert them; see the module docstring for accepted forms.
+
+    ``validate_data`` runs on the node-feature table, so ``n_features_in_`` counts node features.
+    """
+    if is_graph_list(X):
+        if y is not None:
+            raise ValueError("With a list of Data graphs, targets are read from each graph's `.y`; "
+                             "pass y=None.")
+        return _graph_list_input(estimator, X, reset=reset, require_y=require_y)
+    if isinstance(X, (list, tuple)) and len(X) == 0:
+        raise ValueError("X is empty: expected at least one graph.")
+    return _array_input(estimator, X, y, reset=reset, require_y=require_y)
+
+
+def add_missing_edges(graphs, graph_builder, position_columns):
+    """Build ``edge_index`` with ``graph_builder`` for graphs that do not carry one (once, up front)."""
+    columns = list(position_columns)
+    for g in graphs:
+        if g.edge_index is None:
+            g.edge_index = graph_builder.build(g.x[None, :, columns])
+    return graphs

@@ -1,0 +1,226 @@
+"""N-body simulations of the paper's systems (Cranmer et al. 2020, ``simulate.py``).
+
+Every system is a set of point particles with features ``[pos, vel, charge, mass]`` interacting
+through a pair potential ``U(r')`` of the softened distance ``r' = r + 0.01``. Trajectories are
+integrated with a classical fixed-step fourth-order Runge-Kutta scheme, vectorised over all
+trajectories at once, and snapshots are kept every ``sample_every`` steps.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+__all__ = ["NBODY_LAWS", "make_nbody", "pairwise_forces", "nbody_feature_names"]
+
+SOFTENING = 0.01
+
+#: Default integration time step of each law (as in the reference code).
+NBODY_LAWS = {
+    "spring": 0.01,
+    "r1": 0.005,
+    "r2": 0.001,
+    "charge": 0.001,
+    "damped": 0.02,
+    "discontinuous": 0.01,
+}
+
+
+def _force_magnitude(law, r_soft, mass_i, mass_j, charge_i, charge_j):
+    """Return ``dU/dr'`` for each pair: the force on ``i`` is ``dU/dr' * (p_j - p_i) / r``."""
+    if law == "r2":
+        return mass_i * mass_j / r_soft**2
+    if law == "r1":
+        return mass_i * mass_j / r_soft
+    if law in ("spring", "damped"):
+        return 2.0 * (r_soft - 1.0)
+    if law == "charge":
+        return -charge_i * charge_j / r_soft**2
+    if law == "discontinuous":
+        return np.where(r_soft >= 2.0, 2.0 * (r_soft - 1.0), 0.0)
+    raise ValueError(f"Unknown law {law!r}; expected one of {sorted(NBODY_LAWS)}.")
+
+
+def pairwise_forces(law, X, *, dim):
+    """True pairwise forces of an N-body state.
+
+    Parameters
+    ----------
+    law : str
+        One of ``NBODY_LAWS``.
+    X : ndarray of shape (..., n_bodies, 2 * dim + 2)
+        Node features ``[pos, vel, charge, mass]``.
+    dim : int
+        Spatial dimension.
+
+    Returns
+    -------
+    forces : ndarray of shape (..., n_bodies, n_bodies, dim)
+        ``forces[..., i, j, :]`` is the force that body ``j`` (sender) exerts on body ``i``
+        (receiver); the diagonal is zero. Damping is not a pair force and is not included.
+    """
+    pos = X[..., :dim]
+    charge = X[..., 2 * dim]
+    mass = X[..., 2 * dim + 1]
+    delta = pos[..., None, :, :] - pos[..., :, None, :]  # [i, j] = p_j - p_i
+    r = np.sqrt(np.sum(delta**2, axis=-1))
+    n = X.shape[-2]
+    off_diag = ~np.eye(n, dtype=bool)
+    r_safe = np.where(off_diag, r, 1.0)
+    magnitude = _force_magnitude(
+        law,
+        r_safe + SOFTENING,
+        mass[..., :, None],
+        mass[..., None, :],
+        charge[..., :, None],
+        charge[..., None, :],
+    )
+    return np.where(off_diag[..., None], (magnitude / r_safe)[..., None] * delta, 0.0)
+
+
+def _accelerations(law, X, dim, damping):
+    forces = pairwise_forces(law, X, dim=dim).sum(axis=-2)
+    if law == "damped":
+        forces = forces - damping * X[..., dim : 2 * dim]
+    return forces / X[..., 2 * dim + 1, None]
+
+
+def _derivative(law, X, dim, damping):
+    dX = np.zeros_like(X)
+    dX[..., :dim] = X[..., dim : 2 * dim]
+    dX[..., dim : 2 * dim] = _accelerations(law, X, dim, damping)
+    return dX
+
+
+def nbody_feature_names(dim):
+    """Column names of ``make_nbody`` features: ``x, y[, z], vx, vy[, vz], q, m``."""
+    axes = "xyz"[:dim]
+    return [*axes, *(f"v{a}" for a in axes), "q", "m"]
+
+
+@validate_params(
+    {
+        "law": [StrOptions(set(NBODY_LAWS))],
+        "n_samples": [Interval(Integral, 1, None, closed="left")],
+        "n_bodies": [Interval(Integral, 2, None, closed="left")],
+        "dim": [Interval(Integral, 2, 3, closed="both")],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "sample_every": [Interval(Integral, 1, None, closed="left")],
+        "dt": [Interval(Real, 0, None, closed="neither"), None],
+        "damping": [Interval(Real, 0, None, closed="left")],
+        "random_state": ["random_state"],
+        "return_forces": ["boolean"],
+        "return_feature_names": ["boolean"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def make_nbody(
+    law,
+    *,
+    n_samples=1000,
+    n_bodies=4,
+    dim=2,
+    n_steps=500,
+    sample_every=5,
+    dt=None,
+    damping=0.5,
+    random_state=None,
+    return_forces=False,
+    return_feature_names=False,
+):
+    """Simulate snapshots of an interacting N-body system of the paper.
+
+    Each trajectory starts from ``N(0, 1)`` positions and velocities, a mass ``exp(N(0, 1))`` and a
+    charge column (``sign(N(0, 1))`` for ``"charge"``, an unused ``N(0, 1)`` value otherwise), and is
+    integrated with fourth-order Runge-Kutta for ``n_steps`` steps of size ``dt``; every
+    ``sample_every``-th state is kept until ``n_samples`` snapshots are collected. The pair potentials
+    of the softened distance ``r' = r + 0.01`` are
+
+    ============== ============================================
+    law            potential ``U(r')``
+    ============== ============================================
+    ``spring``     ``(r' - 1)**2``
+    ``r1``         ``m_i m_j log r'``
+    ``r2``         ``-m_i m_j / r'``
+    ``charge``     ``q_i q_j / r'``
+    ``damped``     ``(r' - 1)**2`` plus a force ``-damping * v_i``
+    ``discontinuous`` ``(r' - 1)**2`` if ``r' >= 2`` else ``0``
+    ============== ============================================
+
+    Parameters
+    ----------
+    law : {"spring", "r1", "r2", "charge", "damped", "discontinuous"}
+        The interaction.
+    n_samples : int, default=1000
+        Number of snapshots (graphs) returned.
+    n_bodies : int, default=4
+        Number of particles per system.
+    dim : {2, 3}, default=2
+        Spatial dimension.
+    n_steps : int, default=500
+        Integration steps per trajectory.
+    sample_every : int, default=5
+        Keep every ``sample_every``-th state of a trajectory.
+    dt : float, default=None
+        Time step; ``None`` uses the law's value in ``NBODY_LAWS``.
+    damping : float, default=0.5
+        Damping coefficient ``c`` of the ``"damped"`` law (force ``-c * v_i``).
+    random_state : int, RandomState instance or None, default=None
+        Seed of the initial conditions.
+    return_forces : bool, default=False
+        Also return the true pairwise forces.
+    return_feature_names : bool, default=False
+        Also return the feature (column) names.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_bodies, 2 * dim + 2)
+        Node features ``[positions, velocities, charge, mass]``.
+    y : ndarray of shape (n_samples, n_bodies, dim)
+        Exact accelerations.
+    forces : ndarray of shape (n_samples, n_bodies, n_bodies, dim)
+        Only if ``return_forces``: ``forces[s, i, j]`` is the force of ``j`` on ``i``.
+    feature_names : list of str
+        Only if ``return_feature_names``: ``x, y[, z], vx, vy[, vz], q, m``.
+
+    Examples
+    --------
+    >>> from sklearn_symgn.datasets import make_nbody
+    >>> X, y = make_nbody("spring", n_samples=200, random_state=0)
+    >>> X.shape, y.shape
+    ((200, 4, 6), (200, 4, 2))
+    """
+    rng = check_random_state(random_state)
+    dt = NBODY_LAWS[law] if dt is None else float(dt)
+    kept_steps = np.arange(0, n_steps, sample_every)
+    n_traj = -(-n_samples // len(kept_steps))
+    n_features = 2 * dim + 2
+
+    state = rng.normal(size=(n_traj, n_bodies, n_features))
+    state[..., -1] = np.exp(state[..., -1])
+    if law == "charge":
+        state[..., 2 * dim] = np.sign(state[..., 2 * dim])
+        state[state[..., 2 * dim] == 0, 2 * dim] = 1.0
+
+    snapshots = np.empty((len(kept_steps), n_traj, n_bodies, n_features))
+    k = 0
+    for step in range(n_steps):
+        if step % sample_every == 0:
+            snapshots[k] = state
+            k += 1
+        k1 = _derivative(law, state, dim, damping)
+        k2 = _derivative(law, state + 0.5 * dt * k1, dim, damping)
+        k3 = _derivative(law, state + 0.5 * dt * k2, dim, damping)
+        k4 = _derivative(law, state + dt * k3, dim, damping)
+        state = state + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+    # trajectory-major order, so consecutive samples of one trajectory stay together
+    X = snapshots.transpose(1, 0, 2, 3).reshape(-1, n_bodies, n_features)[:n_samples]
+    y = _accelerations(law, X, dim, damping)
+    out = [X, y]
+    if return_forces:
+        out.append(pairwise_forces(law, X, dim=dim))
+    if return_feature_names:
+        out.append(nbody_feature_names(dim))
+    return tuple(out)

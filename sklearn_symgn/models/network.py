@@ -1,0 +1,73 @@
+"""The full graph network: input scaling, graph building, interaction layer, output scaling."""
+
+import torch
+from torch import nn
+from torch_geometric.data import Batch, Data
+
+from .interaction import InteractionLayer
+
+__all__ = ["GraphNetwork"]
+
+
+class GraphNetwork(nn.Module):
+    """Graph network in the user's units.
+
+    Node features are standardised (one common scale for the position columns, so distances keep
+    their geometry), passed through an :class:`InteractionLayer`, and the output is multiplied by
+    the target scale, so ``forward`` maps raw features to raw targets.
+
+    Parameters
+    ----------
+    layer : InteractionLayer
+        The edge/node models.
+    graph : graph builder
+        Builds edges of dense batches (see :mod:`sklearn_symgn.data.graphs`).
+    x_shift, x_scale : Tensor of shape (n_features,)
+        Feature standardisation.
+    y_scale : Tensor of shape (n_targets,)
+        Target scale.
+    translation_std : float, default=0.0
+        In training, add a Gaussian translation of this scale to every graph's positions
+        (the paper's augmentation; only useful with ``edge_features="absolute"``).
+
+    Shapes
+    ------
+    - input: dense ``(B, n, F)`` tensor, or a PyG ``Batch`` / ``Data`` with ``x`` and ``edge_index``
+    - output: ``(pred, raw_messages)`` with ``pred`` of shape ``(B, n, T)`` (dense) or ``(N, T)``
+    """
+
+    def __init__(self, layer, graph, x_shift, x_scale, y_scale, translation_std=0.0):
+        super().__init__()
+        self.layer = layer
+        self.graph = graph
+        self.translation_std = translation_std
+        self.register_buffer("x_shift", torch.as_tensor(x_shift, dtype=torch.float32))
+        self.register_buffer("x_scale", torch.as_tensor(x_scale, dtype=torch.float32))
+        self.register_buffer("y_scale", torch.as_tensor(y_scale, dtype=torch.float32))
+
+    def graph_inputs(self, X):
+        """Flattened raw node features, edge index, per-node graph id and the dense shape."""
+        if isinstance(X, Data):  # a Batch is a Data
+            batch = X.batch if isinstance(X, Batch) else X.x.new_zeros(X.num_nodes, dtype=torch.long)
+            return X.x, X.edge_index, batch, None
+        n_graphs, n_nodes, n_features = X.shape
+        edge_index = self.graph.build(X[..., self.layer.positions])
+        batch = torch.arange(n_graphs, device=X.device).repeat_interleave(n_nodes)
+        return X.reshape(-1, n_features), edge_index, batch, (n_graphs, n_nodes)
+
+    def scale(self, x, batch):
+        if self.training and self.translation_std > 0:
+            n_graphs = int(batch.max()) + 1 if batch.numel() else 0
+            pos = self.layer.positions
+            shift = torch.randn(n_graphs, len(pos), device=x.device) * self.translation_std
+            x = x.clone()
+            x[:, pos] = x[:, pos] + shift[batch]
+        return (x - self.x_shift) / self.x_scale
+
+    def forward(self, X):
+        x, edge_index, batch, dense_shape = self.graph_inputs(X)
+        out, raw = self.layer(self.scale(x, batch), edge_index)
+        out = out * self.y_scale
+        if dense_shape is not None:
+            out = out.reshape(*dense_shape, -1)
+        return out, raw
