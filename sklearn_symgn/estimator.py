@@ -20,8 +20,7 @@ from .training import (
     DenseGraphDataset,
     GraphListDataset,
     GraphNet,
-    collate_dense,
-    collate_graphs,
+    collate,
 )
 
 __all__ = ["SymbolicGNRegressor"]
@@ -71,7 +70,7 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
     translation_std : float, default=0.0
         Scale of the random translation added to each graph's positions in training (the
         paper's augmentation uses 3 with absolute edge features).
-    max_epochs : int, default=20
+    max_epochs : int, default=30
         Training epochs.
     batch_size : int, default=128
         Graphs per batch.
@@ -166,7 +165,7 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
         feature_names=None,
         position_columns=None,
         translation_std=0.0,
-        max_epochs=20,
+        max_epochs=30,
         batch_size=128,
         lr=3e-3,
         weight_decay=1e-8,
@@ -277,7 +276,7 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
         self.position_columns_ = positions
         self.feature_names_ = names
         self.message_dim_ = message_dim
-        self._target_shape = inputs.target_shape
+        self._node_target_shape = inputs.node_target_shape
 
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with torch.random.fork_rng(devices=[]):
@@ -289,12 +288,12 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
             module = GraphNetwork(
                 layer, self.graph_, *self._scales(inputs, positions), self.translation_std
             )
-            self.net_ = self._build_net(module, inputs.n_graphs, inputs.dense)
+            self.net_ = self._build_net(module, inputs.n_graphs)
             self.net_.fit(self._dataset(inputs), y=None)
         self._check_training()
         return self
 
-    def _build_net(self, module, n_graphs, dense):
+    def _build_net(self, module, n_graphs):
         n_train = n_graphs if self.validation_fraction is None else n_graphs - int(
             np.ceil(self.validation_fraction * n_graphs)
         )
@@ -307,7 +306,6 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
         if self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks += list(self.callbacks or [])
-        collate = collate_dense if dense else collate_graphs
         strength = {"l1": self.l1_strength, "kl": self.kl_strength}.get(self.regularization, 0.0)
         return GraphNet(
             module,
@@ -363,13 +361,15 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
         y_pred : ndarray
             Shaped like the ``y`` given to :meth:`fit`: ``(n_samples, n_nodes, n_targets)`` for
             arrays; for a list of graphs, the nodes of all graphs concatenated,
-            ``(n_total_nodes, n_targets)``.
+            ``(n_total_nodes, n_targets)``; for a 2-D ``X``, ``(n_samples, n_targets)``. The
+            target axis is dropped where ``y`` had none.
         """
         inputs = self._network_inputs(X)
-        pred = self.net_.predict(self._dataset(inputs)).astype(np.float64)
-        if inputs.dense:
-            return pred.reshape(inputs.n_graphs, *self._target_shape)
-        return pred.reshape(-1, *self._target_shape)
+        with torch.random.fork_rng(devices=[]):  # DataLoader iteration draws from the global RNG
+            pred = self.net_.predict(self._dataset(inputs)).astype(np.float64)
+        if not inputs.dense or inputs.tabular:
+            return pred.reshape(-1, *self._node_target_shape)
+        return pred.reshape(inputs.n_graphs, inputs.X.shape[1], *self._node_target_shape)
 
     def score(self, X, y=None, sample_weight=None):
         """R² of the predictions, averaged over target components, pooled over nodes.

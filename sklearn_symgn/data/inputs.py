@@ -27,8 +27,9 @@ class GraphInput:
 
     X: object
     y: object  # (S, n, T) float32 tensor, or None; for graph lists targets live on each Data
-    target_shape: tuple  # how one sample's targets were shaped by the user, e.g. (n, T) or (n,)
+    node_target_shape: tuple  # one node's targets as the user shaped them: (T,) or ()
     n_graphs: int
+    tabular: bool = False  # a 2-D X read as single-node graphs
 
     @property
     def dense(self):
@@ -72,6 +73,9 @@ def _graph_list_input(estimator, graphs, *, reset, require_y):
     for k, x in enumerate(xs):
         if x.ndim != 2 or x.shape[0] == 0:
             raise ValueError(f"X[{k}].x must have shape (n_nodes >= 1, n_features); got {x.shape}.")
+    widths = {x.shape[1] for x in xs}
+    if len(widths) > 1:
+        raise ValueError(f"All graphs must have the same number of node features; found {sorted(widths)}.")
     # validate_data on the stacked node table: dtype, finiteness and n_features_in_
     validate_data(estimator, np.concatenate(xs), reset=reset, ensure_min_samples=1)
     out, target_shape = [], None
@@ -128,7 +132,7 @@ def _array_input(estimator, X, y, *, reset, require_y):
         if ndim == 2 and y.ndim in (1, 2):
             target_shape = y.shape[1:]
         elif ndim == 3 and y.ndim in (2, 3) and y.shape[1] == n_nodes:
-            target_shape = y.shape[1:]
+            target_shape = y.shape[2:]
         else:
             raise ValueError(
                 f"y of shape {y.shape} does not match X of shape {X.shape}: expected "
@@ -136,7 +140,9 @@ def _array_input(estimator, X, y, *, reset, require_y):
                    f"(n_samples, {n_nodes}) or (n_samples, {n_nodes}, n_targets).")
             )
         y_tensor = torch.from_numpy(np.ascontiguousarray(y).reshape(X.shape[0], n_nodes, -1))
-    return GraphInput(torch.from_numpy(np.ascontiguousarray(X)), y_tensor, target_shape, X.shape[0])
+    return GraphInput(
+        torch.from_numpy(np.ascontiguousarray(X)), y_tensor, target_shape, X.shape[0], ndim == 2
+    )
 
 
 def to_graph_input(estimator, X, y=None, *, reset, require_y):

@@ -91,9 +91,10 @@ class InteractionLayer(MessagePassing):
                     layer.reset_parameters()
 
     def forward(self, x, edge_index):
-        raw = self.edge_updater(edge_index, x=x)
+        size = (x.shape[0], x.shape[0])
+        raw = self.edge_updater(edge_index, x=x, size=size)
         messages = self.sample_messages(raw)
-        out = self.propagate(edge_index, x=x, msg=messages)
+        out = self.propagate(edge_index, x=x, msg=messages, size=size)
         return out, raw
 
     def edge_inputs(self, x_i, x_j):

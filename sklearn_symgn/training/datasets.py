@@ -9,7 +9,7 @@ import torch
 from torch.utils.data import Dataset
 from torch_geometric.data import Batch
 
-__all__ = ["DenseGraphDataset", "GraphListDataset", "collate_dense", "collate_graphs"]
+__all__ = ["DenseGraphDataset", "GraphListDataset", "collate"]
 
 
 class DenseGraphDataset(Dataset):
@@ -30,11 +30,6 @@ class DenseGraphDataset(Dataset):
         return self.X[idx], (None if self.y is None else self.y[idx])
 
 
-def collate_dense(batch):
-    """The dataset already returns a batch (``__getitems__``); nothing to collate."""
-    return batch
-
-
 class GraphListDataset(Dataset):
     """A list of PyG ``Data`` graphs, each with ``x``, ``edge_index`` and (for fitting) ``y``."""
 
@@ -48,7 +43,13 @@ class GraphListDataset(Dataset):
         return self.graphs[i]
 
 
-def collate_graphs(graphs):
-    """Batch graphs into one disconnected graph; targets are concatenated over nodes."""
-    batch = Batch.from_data_list(graphs)
+def collate(items):
+    """Collate function for both datasets (module level, so nets pickle).
+
+    A :class:`DenseGraphDataset` already returns a whole batch ``(X, y)`` from ``__getitems__``;
+    a list of ``Data`` is batched into one disconnected graph, targets concatenated over nodes.
+    """
+    if isinstance(items, tuple):
+        return items
+    batch = Batch.from_data_list(items)
     return batch, getattr(batch, "y", None)

@@ -1,0 +1,122 @@
+import numpy as np
+import pytest
+import torch
+from sklearn.exceptions import NotFittedError
+from torch_geometric.data import Data
+
+from sklearn_symgn import SymbolicGNRegressor
+from sklearn_symgn.data import FixedGraph, KNNGraph, RadiusGraph
+
+from .conftest import TINY
+
+
+@pytest.mark.parametrize("regularization", ["standard", "bottleneck", "l1", "kl"])
+def test_fit_predict_shapes_and_message_dim(spring_data, regularization):
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(regularization=regularization, **TINY).fit(X, y)
+    pred = model.predict(X)
+    assert pred.shape == y.shape and pred.dtype == np.float64 and np.isfinite(pred).all()
+    assert model.message_dim_ == (2 if regularization == "bottleneck" else 100)
+    assert model.n_features_in_ == 6 and model.n_targets_ == 2
+    assert model.position_columns_ == [0, 1]
+    assert len(model.net_.history) == TINY["max_epochs"]
+
+
+def test_learns_spring_accelerations():
+    from sklearn_symgn.datasets import make_nbody
+
+    X, y = make_nbody("spring", n_samples=2000, random_state=0)
+    model = SymbolicGNRegressor(regularization="standard", hidden_layer_sizes=(64, 64),
+                                max_epochs=10, batch_size=32, random_state=0)
+    model.fit(X[:1500], y[:1500])
+    assert model.score(X[1500:], y[1500:]) > 0.8  # held-out trajectories
+
+
+def test_kl_is_deterministic_at_predict_time(spring_data):
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(regularization="kl", **TINY).fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), model.predict(X))
+
+
+def test_predictions_are_in_user_units(spring_data):
+    X, y, _, _ = spring_data
+    a = SymbolicGNRegressor(**TINY).fit(X, y).predict(X)
+    b = SymbolicGNRegressor(**TINY).fit(X, 1000 * y).predict(X)
+    np.testing.assert_allclose(b, 1000 * a, rtol=1e-4, atol=1e-3)
+
+
+def test_same_seed_same_predictions_and_global_rng_untouched(spring_data):
+    X, y, _, _ = spring_data
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    p1 = SymbolicGNRegressor(**TINY).fit(X, y).predict(X)
+    assert torch.rand(1) == before  # fit does not consume the user's global torch RNG
+    p2 = SymbolicGNRegressor(**TINY).fit(X, y).predict(X)
+    np.testing.assert_array_equal(p1, p2)
+    p3 = SymbolicGNRegressor(**{**TINY, "random_state": 1}).fit(X, y).predict(X)
+    assert not np.allclose(p1, p3)
+
+
+def test_2d_target_per_node(spring_data):
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(**TINY).fit(X, y[..., 0])
+    assert model.predict(X).shape == y[..., 0].shape
+
+
+@pytest.mark.parametrize("graph", [RadiusGraph(1.5), KNNGraph(2), FixedGraph([[0, 1, 2], [1, 2, 3]])])
+def test_graph_builders_in_estimator(spring_data, graph):
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(graph=graph, **TINY).fit(X, y)
+    assert model.predict(X).shape == y.shape
+
+
+def test_graph_list_input(graph_list):
+    model = SymbolicGNRegressor(**TINY).fit(graph_list)
+    pred = model.predict(graph_list)
+    n_nodes = sum(g.num_nodes for g in graph_list)
+    assert pred.shape == (n_nodes, 2)
+    assert np.isfinite(model.score(graph_list))
+    # graphs that carry their own edges use them
+    g = graph_list[0]
+    single = Data(x=g.x, y=g.y, edge_index=torch.tensor([[0], [1]]))
+    p_edge = model.predict([single])
+    p_full = model.predict([Data(x=g.x, y=g.y)])
+    assert not np.allclose(p_edge, p_full)
+
+
+def test_graph_list_matches_dense_predictions(spring_data):
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(**TINY).fit(X, y)
+    graphs = [Data(x=torch.tensor(x, dtype=torch.float32)) for x in X[:5]]
+    np.testing.assert_allclose(model.predict(graphs), model.predict(X[:5]).reshape(-1, 2),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_validation_fraction_and_callbacks(spring_data):
+    from skorch.callbacks import EarlyStopping
+
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(
+        **{**TINY, "max_epochs": 6}, validation_fraction=0.25,
+        callbacks=[EarlyStopping(monitor="valid_loss", patience=1, threshold=10.0)],
+    ).fit(X, y)
+    assert "valid_loss" in model.net_.history[-1]
+    assert len(model.net_.history) < 6  # stopped early
+
+
+def test_verbose_prints_epoch_table(spring_data, capsys):
+    X, y, _, _ = spring_data
+    SymbolicGNRegressor(**{**TINY, "max_epochs": 1}, verbose=1).fit(X, y)
+    assert "train_loss" in capsys.readouterr().out
+
+
+def test_translation_augmentation_absolute_features(spring_data):
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(edge_features="absolute", translation_std=3.0, **TINY).fit(X, y)
+    assert np.isfinite(model.predict(X)).all()
+
+
+def test_predict_before_fit(spring_data):
+    with pytest.raises(NotFittedError):
+        SymbolicGNRegressor().predict(spring_data[0])
