@@ -13,6 +13,7 @@ Two kinds of input are accepted:
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
@@ -34,6 +35,11 @@ class GraphInput:
     @property
     def dense(self):
         return isinstance(self.X, torch.Tensor)
+
+
+def _tensor(a):
+    """Share memory with ``a`` when possible; copy read-only or non-contiguous arrays."""
+    return torch.from_numpy(np.require(a, requirements=["C", "W"]))
 
 
 def is_graph_list(X):
@@ -80,7 +86,7 @@ def _graph_list_input(estimator, graphs, *, reset, require_y):
     validate_data(estimator, np.concatenate(xs), reset=reset, ensure_min_samples=1)
     out, target_shape = [], None
     for k, (g, x) in enumerate(zip(graphs, xs)):
-        data = Data(x=torch.from_numpy(x))
+        data = Data(x=_tensor(x))
         if require_y:
             y = _as_float_array(getattr(g, "y", None), "y", k)
             if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
@@ -94,7 +100,7 @@ def _graph_list_input(estimator, graphs, *, reset, require_y):
                     f"X[{k}].y has per-node shape {shape}, but earlier graphs have {target_shape}."
                 )
             target_shape = shape
-            data.y = torch.from_numpy(y.reshape(x.shape[0], -1))
+            data.y = _tensor(y.reshape(x.shape[0], -1))
         if getattr(g, "edge_index", None) is not None:
             data.edge_index = _check_edge_index(g.edge_index, x.shape[0], f"X[{k}].edge_index")
         out.append(data)
@@ -102,6 +108,8 @@ def _graph_list_input(estimator, graphs, *, reset, require_y):
 
 
 def _array_input(estimator, X, y, *, reset, require_y):
+    if sp.issparse(X):
+        raise TypeError("Sparse input is not supported: pass a dense array or a list of Data.")
     X = np.asarray(X) if not hasattr(X, "iloc") else X
     ndim = getattr(X, "ndim", 0)
     if ndim == 2:
@@ -115,7 +123,8 @@ def _array_input(estimator, X, y, *, reset, require_y):
     else:
         raise ValueError(
             "X must be a 3-D array (n_samples, n_nodes, n_features), a 2-D array (n_samples, "
-            f"n_features) of single-node graphs, or a list of torch_geometric Data; got ndim={ndim}."
+            f"n_features) of single-node graphs, or a list of torch_geometric Data; got ndim={ndim}. "
+            "Reshape your data accordingly."
         )
     target_shape, y_tensor = None, None
     if require_y:
@@ -139,9 +148,9 @@ def _array_input(estimator, X, y, *, reset, require_y):
                 + ("(n_samples,) or (n_samples, n_targets)." if ndim == 2 else
                    f"(n_samples, {n_nodes}) or (n_samples, {n_nodes}, n_targets).")
             )
-        y_tensor = torch.from_numpy(np.ascontiguousarray(y).reshape(X.shape[0], n_nodes, -1))
+        y_tensor = _tensor(y.reshape(X.shape[0], n_nodes, -1))
     return GraphInput(
-        torch.from_numpy(np.ascontiguousarray(X)), y_tensor, target_shape, X.shape[0], ndim == 2
+        _tensor(X), y_tensor, target_shape, X.shape[0], ndim == 2
     )
 
 

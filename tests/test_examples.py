@@ -1,0 +1,28 @@
+"""Every example runs (in its quick mode)."""
+
+import runpy
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = sorted((Path(__file__).parents[1] / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_runs_quick(path, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", [str(path), "--quick"])
+    runpy.run_path(str(path), run_name="__main__")
+    assert "R²" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_quickstart_default_budget_meets_targets():
+    """Issue acceptance: L1 on 2-D spring, default budget: test R² ≥ 0.95, messages R² ≥ 0.9."""
+    sys.path.insert(0, str(EXAMPLES[0].parent))
+    from quickstart import main
+
+    result = main([])
+    assert result["test_r2"] >= 0.95
+    msg = result["message_r2"]
+    assert max(msg["force"], msg["force_over_mass"]) >= 0.9

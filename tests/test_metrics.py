@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from sklearn_symgn import SymbolicGNRegressor
+from sklearn_symgn.datasets import make_nbody
+from sklearn_symgn.messages import collect_messages, rank_components
+from sklearn_symgn.metrics import linear_fit_r2, message_force_r2
+
+from .conftest import TINY
+
+
+def test_linear_fit_r2():
+    rng = np.random.default_rng(0)
+    F = rng.normal(size=(500, 2))
+    assert linear_fit_r2(F, F @ rng.normal(size=(2, 3)) + 1.0) == pytest.approx(1.0)
+    assert linear_fit_r2(F, rng.normal(size=(500, 2))) < 0.05
+    assert linear_fit_r2(F, np.tanh(3 * F)) < 0.95
+
+
+def test_collect_messages_indices_and_subsample(spring_data):
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(**TINY).fit(X, y)
+    edges = collect_messages(model, X[:10])
+    assert edges.messages.shape == (10 * 12, 100)
+    np.testing.assert_allclose(edges.x_receiver, X[edges.graph, edges.receiver], rtol=1e-6)
+    np.testing.assert_allclose(edges.x_sender, X[edges.graph, edges.sender], rtol=1e-6)
+    assert np.all(edges.receiver != edges.sender)
+    sub = collect_messages(model, X[:10], max_edges=50, random_state=0)
+    assert sub.messages.shape == (50, 100)
+
+
+def test_collect_messages_on_graph_lists(graph_list):
+    model = SymbolicGNRegressor(**TINY).fit(graph_list)
+    edges = collect_messages(model, graph_list)
+    assert len(edges.messages) == sum(g.num_nodes * (g.num_nodes - 1) for g in graph_list)
+    for k in (0, len(edges.graph) - 1):
+        g = graph_list[edges.graph[k]]
+        np.testing.assert_allclose(edges.x_receiver[k], g.x[edges.receiver[k]].numpy(), rtol=1e-6)
+
+
+def test_kl_components_ranked_by_kl(spring_data):
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(regularization="kl", **TINY).fit(X, y)
+    edges = collect_messages(model, X)
+    assert edges.logvar is not None and edges.logvar.shape == edges.messages.shape
+    order, score = rank_components(edges)
+    assert np.all(np.diff(score) <= 0) and sorted(order) == list(range(100))
+
+
+def test_bottleneck_messages_are_forces_standard_are_not():
+    X, y, F = make_nbody("spring", n_samples=4000, random_state=0, return_forces=True)
+    kw = {"hidden_layer_sizes": (64, 64), "random_state": 0}
+    bottleneck = SymbolicGNRegressor(regularization="bottleneck", max_epochs=30, batch_size=64, **kw)
+    r2 = message_force_r2(bottleneck.fit(X[:3000], y[:3000]), X[3000:], F[3000:])
+    assert max(r2["force"], r2["force_over_mass"]) > 0.7
+    standard = SymbolicGNRegressor(regularization="standard", max_epochs=10, **kw)
+    r2 = message_force_r2(standard.fit(X[:3000], y[:3000]), X[3000:], F[3000:])
+    assert max(r2["force"], r2["force_over_mass"]) < 0.3
+
+
+def test_message_force_r2_bad_input(spring_data):
+    X, y, F, _ = spring_data
+    model = SymbolicGNRegressor(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match="forces must have shape"):
+        message_force_r2(model, X, F[:, :, 0])
+    with pytest.raises(ValueError, match="n_components"):
+        message_force_r2(model, X, F, n_components=0)
