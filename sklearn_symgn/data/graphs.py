@@ -6,6 +6,7 @@ index ``(2, E)`` over the ``B * n`` flattened nodes (row 0 senders ``j``, row 1 
 with tensor arithmetic only, so batches are built without Python loops over graphs.
 """
 
+import functools
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,6 +21,15 @@ def _offset(template, batch_size, n_nodes):
     """Repeat a single-graph edge index for ``batch_size`` graphs of ``n_nodes`` nodes."""
     offsets = torch.arange(batch_size, device=template.device) * n_nodes
     return (template[:, None, :] + offsets[None, :, None]).reshape(2, -1)
+
+
+@functools.lru_cache(maxsize=32)
+def _complete_template(n_nodes, device):
+    sender, receiver = torch.meshgrid(
+        torch.arange(n_nodes, device=device), torch.arange(n_nodes, device=device), indexing="xy"
+    )
+    keep = sender != receiver
+    return torch.stack([sender[keep], receiver[keep]])
 
 
 class _GraphBuilder(BaseEstimator):
@@ -52,14 +62,7 @@ class CompleteGraph(_GraphBuilder):
 
     def build(self, pos):
         batch_size, n_nodes = pos.shape[:2]
-        sender, receiver = torch.meshgrid(
-            torch.arange(n_nodes, device=pos.device),
-            torch.arange(n_nodes, device=pos.device),
-            indexing="xy",
-        )
-        keep = sender != receiver
-        template = torch.stack([sender[keep], receiver[keep]])
-        return _offset(template, batch_size, n_nodes)
+        return _offset(_complete_template(n_nodes, pos.device), batch_size, n_nodes)
 
 
 class FixedGraph(_GraphBuilder):
