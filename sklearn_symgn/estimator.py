@@ -5,17 +5,19 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.metrics import r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler, ProgressBar
 from skorch.dataset import ValidSplit
 
+from .base import GraphScoreMixin
+from .distill import distill_network
 from .data.graphs import CompleteGraph, _GraphBuilder
-from .data.inputs import add_missing_edges, to_graph_input
+from .data.inputs import add_missing_edges, shape_node_output, to_graph_input
 from .models import GraphNetwork, InteractionLayer
 from .models.mlp import ACTIVATIONS
+from .symbolic import OperonBackend, SymbolicBackend
 from .training import (
     DenseGraphDataset,
     GraphListDataset,
@@ -28,7 +30,7 @@ __all__ = ["SymbolicGNRegressor"]
 REGULARIZATIONS = ("standard", "bottleneck", "l1", "kl")
 
 
-class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
+class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
     """Graph network with an inductive bias for sparse messages (Cranmer et al. 2020).
 
     Each graph's nodes exchange *messages* ``m_ij = phi_e(e_ij)`` along its edges; messages are
@@ -87,8 +89,16 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
     verbose : int, default=0
         ``1`` prints skorch's epoch table, ``2`` adds a progress bar per epoch.
     random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and KL sampling; on the CPU a fixed seed gives
-        identical results.
+        Seeds weight initialisation, shuffling and KL sampling (and the default symbolic backend);
+        on the CPU a fixed seed gives identical networks.
+    backend : SymbolicBackend, default=None
+        Symbolic-regression engine used by :meth:`distill`; ``None`` means
+        :class:`~sklearn_symgn.symbolic.OperonBackend` with its defaults. Tune it through
+        ``set_params(backend__max_time=...)``.
+    predict_with : {"network", "equations"}, default="network"
+        What :meth:`predict` and :meth:`score` use. With ``"equations"``, :meth:`fit` also distils
+        (on its training data) and predictions come from the distilled equations, so
+        ``cross_val_score`` and ``GridSearchCV`` score the symbolic model.
 
     Attributes
     ----------
@@ -107,6 +117,16 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
         Resolved feature names.
     graph_ : graph builder
         Resolved graph builder.
+    edge_equations_ : list of Equation
+        After :meth:`distill`: one equation per significant message component (``phi1``, ...).
+    node_equations_ : list of Equation
+        After :meth:`distill`: one equation per target component.
+    symbolic_model_ : SymbolicGraphModel
+        After :meth:`distill`: the equations as a model with ``predict``/``score``.
+    message_components_ : ndarray of int
+        After :meth:`distill`: indices of the distilled message components.
+    message_variance_share_ : ndarray
+        After :meth:`distill`: their share of the total message variance.
 
     See Also
     --------
@@ -149,6 +169,8 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
         "device": [str],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
+        "backend": [SymbolicBackend, None],
+        "predict_with": [StrOptions({"network", "equations"})],
     }
 
     def __init__(
@@ -174,6 +196,8 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
         device="cpu",
         verbose=0,
         random_state=None,
+        backend=None,
+        predict_with="network",
     ):
         self.regularization = regularization
         self.message_dim = message_dim
@@ -195,6 +219,8 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
         self.device = device
         self.verbose = verbose
         self.random_state = random_state
+        self.backend = backend
+        self.predict_with = predict_with
 
     # ------------------------------------------------------------------ resolution of parameters
     def _resolve_params(self, n_features, n_targets):
@@ -291,6 +317,8 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
             self.net_ = self._build_net(module, inputs.n_graphs)
             self.net_.fit(self._dataset(inputs), y=None)
         self._check_training()
+        if self.predict_with == "equations":
+            self.distill(X, y)
         return self
 
     def _build_net(self, module, n_graphs):
@@ -365,46 +393,66 @@ class SymbolicGNRegressor(RegressorMixin, BaseEstimator):
             ``(n_total_nodes, n_targets)``; for a 2-D ``X``, ``(n_samples, n_targets)``. The
             target axis is dropped where ``y`` had none.
         """
+        if self.predict_with == "equations":
+            check_is_fitted(self, "symbolic_model_")
+            return self.symbolic_model_.predict(X)
         inputs = self._network_inputs(X)
         with torch.random.fork_rng(devices=[]):  # DataLoader iteration draws from the global RNG
             pred = self.net_.predict(self._dataset(inputs)).astype(np.float64)
-        if not inputs.dense or inputs.tabular:
-            return pred.reshape(-1, *self._node_target_shape)
-        return pred.reshape(inputs.n_graphs, inputs.X.shape[1], *self._node_target_shape)
+        return shape_node_output(pred, inputs, self._node_target_shape)
 
-    def score(self, X, y=None, sample_weight=None):
-        """R² of the predictions, averaged over target components, pooled over nodes.
+    def distill(self, X, y=None, *, n_components=None, max_edges=5000, max_nodes=5000,
+                target_names=None, verbose=None):
+        """Distil the fitted network into equations.
+
+        Records the messages on the edges of ``X``, ranks their components (standard deviation;
+        KL for KL networks), fits symbolic regression to the ``n_components`` most significant
+        ones as functions of interpretable edge variables, then to each target as a function of
+        the summed distilled messages (``phi1, phi2, ...``) and the node's own features.
+
+        Edge variables, for receiver ``i`` and sender ``j``: ``d<p> = p_j - p_i`` for each
+        position column ``p`` (named from ``feature_names``), the distance ``r``, and ``<c>_i``,
+        ``<c>_j`` for every other column ``c``; a spring law reads in ``dx, dy, r``.
 
         Parameters
         ----------
-        X : array-like or list of Data
-            As in :meth:`fit`.
+        X : array-like of shape (n_samples, n_nodes, n_features) or list of Data
+            Graphs to distil on (typically the training data).
         y : array-like, default=None
-            True targets; ``None`` for a list of graphs (read from ``.y``).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight per graph (arrays only).
+            Their targets (read from ``.y`` for a list of graphs).
+        n_components : int, default=None
+            Message components to distil; ``None`` means the number of position columns.
+        max_edges : int, default=5000
+            Edges sampled for each message fit (the paper used 5,000).
+        max_nodes : int, default=5000
+            Nodes sampled for each node-target fit.
+        target_names : list of str, default=None
+            Left-hand sides of the node equations; ``None`` means ``y0, y1, ...``.
+        verbose : int, default=None
+            Print each equation as it is found; ``None`` follows the estimator's ``verbose``.
 
         Returns
         -------
-        score : float
+        self : SymbolicGNRegressor
+            With ``edge_equations_``, ``node_equations_``, ``symbolic_model_``,
+            ``message_components_`` and ``message_variance_share_`` set.
         """
-        pred = self.predict(X)
-        if y is None:
-            inputs = to_graph_input(self, X, reset=False, require_y=True)
-            if inputs.dense:
-                raise ValueError("y is required when X is an array.")
-            y = np.concatenate([g.y.numpy() for g in inputs.X])
-        y = np.asarray(y, dtype=np.float64)
-        if y.shape[0] != pred.shape[0] or y.size != pred.size:
-            raise ValueError(f"y has shape {y.shape}, but predictions have shape {pred.shape}.")
-        n_targets = self.n_targets_
-        weights = None
-        if sample_weight is not None:
-            per_sample = y.size // (y.shape[0] * n_targets)
-            weights = np.repeat(np.asarray(sample_weight, dtype=np.float64), per_sample)
-        return r2_score(
-            y.reshape(-1, n_targets), pred.reshape(-1, n_targets), sample_weight=weights
+        check_is_fitted(self, "net_")
+        backend = self.backend
+        if backend is None:
+            seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+            backend = OperonBackend(random_state=int(seed))
+        result = distill_network(
+            self, X, y, n_components=n_components, backend=backend, max_edges=max_edges,
+            max_nodes=max_nodes, target_names=target_names, random_state=self.random_state,
+            verbose=self.verbose if verbose is None else verbose,
         )
+        self.edge_equations_ = result["edge_equations"]
+        self.node_equations_ = result["node_equations"]
+        self.symbolic_model_ = result["symbolic_model"]
+        self.message_components_ = result["components"]
+        self.message_variance_share_ = result["variance_share"]
+        return self
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -19,7 +19,10 @@ from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 from torch_geometric.data import Data
 
-__all__ = ["GraphInput", "add_missing_edges", "is_graph_list", "to_graph_input"]
+__all__ = [
+    "GraphInput", "add_missing_edges", "flatten_graphs", "is_graph_list", "shape_node_output",
+    "to_graph_input",
+]
 
 
 @dataclass
@@ -176,3 +179,36 @@ def add_missing_edges(graphs, graph_builder, position_columns):
         if g.edge_index is None:
             g.edge_index = graph_builder.build(g.x[None, :, columns])
     return graphs
+
+
+def flatten_graphs(inputs, graph_builder, position_columns):
+    """All graphs as one: node table ``(N, F)``, edge index ``(2, E)`` and node offsets ``(S,)``.
+
+    Node ``k`` of graph ``s`` is row ``offsets[s] + k``; numpy float64 / int64 arrays.
+    """
+    if inputs.dense:
+        n_graphs, n_nodes, n_features = inputs.X.shape
+        x = inputs.X.reshape(-1, n_features)
+        edge_index = graph_builder.build(inputs.X[..., list(position_columns)])
+        offsets = np.arange(n_graphs) * n_nodes
+    else:
+        add_missing_edges(inputs.X, graph_builder, position_columns)
+        counts = np.array([g.num_nodes for g in inputs.X])
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        x = torch.cat([g.x for g in inputs.X])
+        edge_index = torch.cat([g.edge_index + int(o) for g, o in zip(inputs.X, offsets)], dim=1)
+    return x.double().numpy(), edge_index.numpy(), offsets
+
+
+def shape_node_output(pred, inputs, node_target_shape):
+    """Reshape per-node predictions ``(N, T)`` the way the user shaped ``y``."""
+    if not inputs.dense or inputs.tabular:
+        return pred.reshape(-1, *node_target_shape)
+    return pred.reshape(inputs.n_graphs, inputs.X.shape[1], *node_target_shape)
+
+
+def node_targets(inputs):
+    """Targets per node ``(N, T)`` (float64) of validated input with targets."""
+    if inputs.dense:
+        return inputs.y.reshape(-1, inputs.y.shape[-1]).double().numpy()
+    return torch.cat([g.y for g in inputs.X]).double().numpy()

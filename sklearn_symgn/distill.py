@@ -1,0 +1,214 @@
+"""Distillation: from a fitted network's messages to equations, and the symbolic model they form.
+
+1. record the messages on the edges of some graphs and rank their components;
+2. fit symbolic regression to each significant component as a function of interpretable edge
+   variables (``dx = x_j - x_i`` per position column, the distance ``r``, and ``c_i``, ``c_j`` for
+   every other node feature ``c``);
+3. sum the *distilled* messages at each receiver and fit symbolic regression to each node target
+   as a function of those sums (``phi1, phi2, ...``) and the node's own features.
+
+Steps 2-3 together form a :class:`SymbolicGraphModel` that predicts from ``X`` alone.
+"""
+
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.utils import check_random_state
+
+from .base import GraphScoreMixin
+from .data.inputs import flatten_graphs, node_targets, shape_node_output, to_graph_input
+from .messages import collect_messages, rank_components
+
+__all__ = ["SymbolicGraphModel", "distill_network", "edge_variables", "node_variables"]
+
+
+def edge_variables(x_receiver, x_sender, position_columns, feature_names):
+    """Interpretable edge variables and their names.
+
+    Parameters
+    ----------
+    x_receiver, x_sender : ndarray of shape (n_edges, n_features)
+        Raw node features of receiver ``i`` and sender ``j``.
+    position_columns : list of int
+    feature_names : list of str
+
+    Returns
+    -------
+    table : ndarray of shape (n_edges, n_variables)
+    names : list of str
+        ``d<p>`` for each position column ``p`` (sender minus receiver), ``r``, then ``<c>_i``,
+        ``<c>_j`` for every other column ``c``.
+    """
+    x_i = np.asarray(x_receiver, dtype=np.float64)
+    x_j = np.asarray(x_sender, dtype=np.float64)
+    cols, names = [], []
+    for p in position_columns:
+        cols.append(x_j[:, p] - x_i[:, p])
+        names.append(f"d{feature_names[p]}")
+    if position_columns:
+        cols.append(np.sqrt(np.sum(np.square(cols), axis=0)))
+        names.append("r")
+    for c in range(x_i.shape[1]):
+        if c not in position_columns:
+            cols += [x_i[:, c], x_j[:, c]]
+            names += [f"{feature_names[c]}_i", f"{feature_names[c]}_j"]
+    return np.column_stack(cols), names
+
+
+def node_variables(message_sums, x, feature_names):
+    """Node-model variables: summed messages ``phi1, phi2, ...`` and the node's own features."""
+    names = [f"phi{k + 1}" for k in range(message_sums.shape[1])] + list(feature_names)
+    return np.column_stack([message_sums, x]), names
+
+
+def _sum_at_receivers(values, receivers, n_nodes):
+    out = np.zeros((n_nodes, values.shape[1]))
+    np.add.at(out, receivers, values)
+    return out
+
+
+class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
+    """The distilled equations as a model: ``y_i = node_eq(sum_j edge_eq(e_ij), x_i)``.
+
+    Built by :meth:`SymbolicGNRegressor.distill <sklearn_symgn.SymbolicGNRegressor.distill>`
+    (it is not trained by itself); ``predict`` and ``score`` take the same inputs as the network,
+    so network and equations can be scored on the same held-out or out-of-distribution data.
+
+    Parameters
+    ----------
+    edge_equations : list of Equation
+        One per significant message component.
+    node_equations : list of Equation
+        One per target component.
+    feature_names : list of str
+        Node feature names (their count is ``n_features_in_``).
+    position_columns : list of int
+        Coordinate columns.
+    graph : graph builder
+        Builds the edges of array inputs (and of ``Data`` without ``edge_index``).
+    node_target_shape : tuple, default=(1,)
+        Shape of one node's targets as the user gave them: ``(n_targets,)`` or ``()``.
+    """
+
+    def __init__(self, edge_equations, node_equations, feature_names, position_columns, graph,
+                 node_target_shape=(1,)):
+        self.edge_equations = edge_equations
+        self.node_equations = node_equations
+        self.feature_names = feature_names
+        self.position_columns = position_columns
+        self.graph = graph
+        self.node_target_shape = node_target_shape
+
+    @property
+    def n_features_in_(self):
+        return len(self.feature_names)
+
+    @property
+    def n_targets_(self):
+        return len(self.node_equations)
+
+    def predict(self, X):
+        """Predict node targets from the equations alone (same inputs and shapes as the network)."""
+        inputs = to_graph_input(self, X, reset=False, require_y=False)
+        x, edge_index, _ = flatten_graphs(inputs, self.graph, self.position_columns)
+        sender, receiver = edge_index
+        table, _ = edge_variables(x[receiver], x[sender], self.position_columns, self.feature_names)
+        phi = np.column_stack([eq(table) for eq in self.edge_equations])
+        sums = _sum_at_receivers(phi, receiver, len(x))
+        node_table, _ = node_variables(sums, x, self.feature_names)
+        pred = np.column_stack([eq(node_table) for eq in self.node_equations])
+        return shape_node_output(pred, inputs, tuple(self.node_target_shape))
+
+    def equations(self, digits=3):
+        """All equations as printable lines (messages first, then node targets)."""
+        return [str(eq) if digits == 3 else f"{eq.target} = {eq.simplified(digits)}"
+                for eq in [*self.edge_equations, *self.node_equations]]
+
+    def __str__(self):
+        return "\n".join(self.equations())
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edges=5000,
+                    max_nodes=5000, target_names=None, random_state=None, verbose=0):
+    """Distil a fitted network into equations; see ``SymbolicGNRegressor.distill``.
+
+    Returns
+    -------
+    dict
+        ``edge_equations``, ``node_equations``, ``components`` (indices of the distilled message
+        components), ``significance`` (their std or KL), ``variance_share`` (their share of the
+        total message variance) and ``symbolic_model``.
+    """
+    rng = check_random_state(random_state)
+    positions, names = estimator.position_columns_, estimator.feature_names_
+    if y is None and not isinstance(X, (list, tuple)):
+        raise ValueError("distill needs the targets y of X: the node equations are fitted on them.")
+    inputs = to_graph_input(estimator, X, y, reset=False, require_y=True)
+    targets = node_targets(inputs)
+    if targets.shape[1] != estimator.n_targets_:
+        raise ValueError(
+            f"y has {targets.shape[1]} targets per node; the network predicts {estimator.n_targets_}."
+        )
+
+    edges = collect_messages(estimator, X)
+    if len(edges.messages) == 0:
+        raise ValueError("X has no edges, so there are no messages to distil.")
+    order, significance = rank_components(edges)
+    k = len(positions) if n_components is None else int(n_components)
+    if not 1 <= k <= edges.messages.shape[1]:
+        raise ValueError(f"n_components must be in [1, {edges.messages.shape[1]}]; got {k}.")
+    components = order[:k]
+    variance = edges.messages.var(axis=0)
+    share = variance[components] / max(variance.sum(), np.finfo(float).tiny)
+    if np.all(edges.messages[:, components].std(axis=0) < 1e-8):
+        raise ValueError("The network's messages are constant: there is nothing to distil.")
+
+    table, variables = edge_variables(edges.x_receiver, edges.x_sender, positions, names)
+    fit_edges = rng.choice(len(table), min(max_edges, len(table)), replace=False)
+    edge_equations = []
+    for n, c in enumerate(components):
+        start = time.perf_counter()
+        fitted = clone(backend).fit(table[fit_edges], edges.messages[fit_edges, c], variables,
+                                    target_name=f"phi{n + 1}")
+        edge_equations.append(fitted.equation_)
+        if verbose:
+            print(f"[distill] message component {c} ({share[n]:.1%} of the message variance) "
+                  f"in {time.perf_counter() - start:.1f} s: {fitted.equation_}", flush=True)
+
+    x, edge_index, _ = flatten_graphs(inputs, estimator.graph_, positions)
+    sender, receiver = edge_index
+    full_table, _ = edge_variables(x[receiver], x[sender], positions, names)
+    phi = np.column_stack([eq(full_table) for eq in edge_equations])
+    node_table, node_names = node_variables(_sum_at_receivers(phi, receiver, len(x)), x, names)
+    fit_nodes = rng.choice(len(x), min(max_nodes, len(x)), replace=False)
+    if target_names is None:
+        target_names = [f"y{t}" for t in range(estimator.n_targets_)]
+    if len(target_names) != estimator.n_targets_:
+        raise ValueError(f"target_names needs {estimator.n_targets_} names; got {len(target_names)}.")
+    node_equations = []
+    for t, target in enumerate(target_names):
+        start = time.perf_counter()
+        fitted = clone(backend).fit(node_table[fit_nodes], targets[fit_nodes, t], node_names,
+                                    target_name=str(target))
+        node_equations.append(fitted.equation_)
+        if verbose:
+            print(f"[distill] node target {target} in {time.perf_counter() - start:.1f} s: "
+                  f"{fitted.equation_}", flush=True)
+
+    model = SymbolicGraphModel(edge_equations, node_equations, list(names), list(positions),
+                               estimator.graph_, estimator._node_target_shape)
+    return {
+        "edge_equations": edge_equations,
+        "node_equations": node_equations,
+        "components": components,
+        "significance": significance[:k],
+        "variance_share": share,
+        "symbolic_model": model,
+    }

@@ -1,0 +1,178 @@
+"""The result type of symbolic regression: a Pareto front of expressions and a chosen one."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sympy
+
+__all__ = ["Equation", "round_constants", "select_best"]
+
+SELECTIONS = ("best", "accuracy", "simplest")
+
+
+def round_constants(expr, digits=3):
+    """Round the floating-point constants of ``expr`` for display.
+
+    Constants within ``1e-3`` (relative) of an integer become that integer, the others keep
+    ``digits`` significant digits; ``1.0000032*x*y/z**2`` prints as ``x*y/z**2``.
+    """
+    replacements = {}
+    for f in expr.atoms(sympy.Float):
+        value = float(f)
+        nearest = round(value)
+        if nearest != 0 and abs(value - nearest) <= 1e-3 * abs(value):
+            replacements[f] = sympy.Integer(nearest)
+        elif value == 0:
+            replacements[f] = sympy.Integer(0)
+        else:
+            replacements[f] = sympy.Float(float(f"{value:.{digits}g}"), digits)
+    return expr.xreplace(replacements)
+
+
+def select_best(complexity, loss):
+    """PySR's ``"best"`` rule: among rows with loss at most 1.5× the minimum, the row with the
+    largest drop in log-loss per unit of complexity relative to the previous (simpler) row.
+
+    Parameters
+    ----------
+    complexity, loss : array-like of shape (n_rows,)
+        The Pareto front, sorted by increasing complexity.
+
+    Returns
+    -------
+    index : int
+    scores : ndarray of shape (n_rows,)
+    """
+    loss = np.maximum(np.asarray(loss, dtype=float), np.finfo(float).tiny)
+    complexity = np.asarray(complexity, dtype=float)
+    scores = np.zeros(len(loss))
+    scores[1:] = -np.diff(np.log(loss)) / np.maximum(np.diff(complexity), 1.0)
+    eligible = loss <= 1.5 * loss.min()
+    return int(np.flatnonzero(eligible)[np.argmax(scores[eligible])]), scores
+
+
+@dataclass
+class Equation:
+    """A distilled equation ``target = f(variables)`` and the Pareto front it was chosen from.
+
+    Attributes
+    ----------
+    target : str
+        Name of the left-hand side (e.g. ``"phi1"``, a message component).
+    variables : list of str
+        Names of the input variables, in the column order of :meth:`__call__`.
+    complexity, loss : ndarray
+        The front, by increasing complexity (loss: mean squared error on the fit data).
+    expressions : list of sympy.Expr
+        The front's expressions, with full-precision constants.
+    selection : {"best", "accuracy", "simplest"}
+        How :attr:`index` was chosen: PySR's ``"best"`` score, the lowest loss, or the simplest.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> x, r = sympy.symbols("dx r")
+    >>> eq = Equation("phi1", ["dx", "r"], [3, 7], [1.0, 1e-6], [2.0 * x, 1.50004 * x * (r - 1) / r])
+    >>> print(eq)
+    phi1 = 1.5*dx*(r - 1)/r
+    >>> eq([[2.0, 2.0]]).round(3)
+    array([1.5])
+    """
+
+    target: str
+    variables: list
+    complexity: np.ndarray
+    loss: np.ndarray
+    expressions: list
+    selection: str = "best"
+    scores: np.ndarray = field(init=False, repr=False)
+    index: int = field(init=False)
+
+    def __post_init__(self):
+        if self.selection not in SELECTIONS:
+            raise ValueError(f"selection must be one of {SELECTIONS}; got {self.selection!r}.")
+        if not len(self.expressions):
+            raise ValueError("An Equation needs at least one expression on its front.")
+        order = np.argsort(np.asarray(self.complexity), kind="stable")
+        self.complexity = np.asarray(self.complexity, dtype=float)[order]
+        self.loss = np.asarray(self.loss, dtype=float)[order]
+        self.expressions = [self.expressions[k] for k in order]
+        best, self.scores = select_best(self.complexity, self.loss)
+        self.index = {"best": best, "accuracy": int(np.argmin(self.loss)), "simplest": 0}[
+            self.selection
+        ]
+        self._func = None
+
+    @property
+    def expression(self):
+        """The chosen expression (full precision)."""
+        return self.expressions[self.index]
+
+    def sympy(self, index=None):
+        """The chosen (or the ``index``-th) expression, as a SymPy expression."""
+        return self.expressions[self.index if index is None else index]
+
+    def simplified(self, digits=3):
+        """The chosen expression with rounded constants, simplified for reading."""
+        expr = round_constants(self.expression, digits)
+        if sympy.count_ops(expr) <= 60:
+            expr = round_constants(sympy.simplify(expr), digits)
+        return expr
+
+    def latex(self, digits=3, mul_symbol=None):
+        """LaTeX of ``target = expression`` (rounded constants).
+
+        ``mul_symbol="dot"`` writes products explicitly (``x \\cdot y``), which parsers such as
+        ``sympy.parsing.latex.parse_latex`` read back unambiguously.
+        """
+        lhs = sympy.latex(sympy.Symbol(self.target))
+        return f"{lhs} = {sympy.latex(self.simplified(digits), mul_symbol=mul_symbol)}"
+
+    def __str__(self):
+        return f"{self.target} = {self.simplified()}"
+
+    def __call__(self, X):
+        """Evaluate the chosen expression on rows of ``X`` (columns in :attr:`variables` order)."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != len(self.variables):
+            raise ValueError(
+                f"X must have shape (n_rows, {len(self.variables)}) with columns "
+                f"{self.variables}; got {X.shape}."
+            )
+        if self._func is None:
+            symbols = [sympy.Symbol(v) for v in self.variables]
+            self._func = sympy.lambdify(symbols, self.expression, modules="numpy")
+        out = self._func(*X.T)
+        return np.broadcast_to(np.asarray(out, dtype=np.float64), (X.shape[0],)).copy()
+
+    def front(self):
+        """The Pareto front as a list of rows (complexity, loss, score, equation, chosen)."""
+        return [
+            {
+                "complexity": int(c), "loss": float(l), "score": float(s),
+                "equation": str(round_constants(e)), "chosen": k == self.index,
+            }
+            for k, (c, l, s, e) in enumerate(
+                zip(self.complexity, self.loss, self.scores, self.expressions)
+            )
+        ]
+
+    def front_table(self):
+        """The Pareto front as aligned text, one row per expression."""
+        lines = [f"{'':2}{'complexity':>10} {'loss':>11} {'score':>8}  equation"]
+        for row in self.front():
+            mark = "* " if row["chosen"] else "  "
+            lines.append(
+                f"{mark}{row['complexity']:>10} {row['loss']:>11.4g} {row['score']:>8.3f}  "
+                f"{row['equation']}"
+            )
+        return "\n".join(lines)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_func"] = None  # lambdified functions do not pickle
+        return state
+
+    def __repr__(self):
+        return f"Equation({self}, complexity={int(self.complexity[self.index])}, " \
+               f"loss={self.loss[self.index]:.4g})"
