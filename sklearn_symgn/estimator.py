@@ -60,6 +60,12 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         Edge-model inputs. ``"relative"``: position differences ``p_j - p_i``, the distance and the
         other features of both nodes (translation invariance built in). ``"absolute"``: all raw
         features of receiver and sender, as the reference code (combine with ``translation_std``).
+    receiver_columns : list of int, default=None
+        With ``edge_features="relative"``: the non-position columns of the *receiver* that the edge
+        model sees (the sender's are always seen); ``None`` means all. Physics suggests leaving
+        out the receiver's inertial mass (F = m a belongs to the node model): otherwise the L1
+        penalty rewards messages scaled by a function of ``m_i``, which the node model undoes,
+        and the messages stop being plain forces. With ``[]`` messages are fields of the sender.
     graph : graph builder, default=None
         Which nodes exchange messages in array inputs (and in ``Data`` without ``edge_index``):
         ``None`` means :class:`~sklearn_symgn.data.CompleteGraph`; see also
@@ -156,6 +162,7 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         "hidden_layer_sizes": ["array-like"],
         "activation": [StrOptions(set(ACTIVATIONS))],
         "edge_features": [StrOptions({"relative", "absolute"})],
+        "receiver_columns": ["array-like", None],
         "graph": [_GraphBuilder, None],
         "feature_names": ["array-like", None],
         "position_columns": ["array-like", None],
@@ -183,6 +190,7 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         hidden_layer_sizes=(128, 128, 128),
         activation="relu",
         edge_features="relative",
+        receiver_columns=None,
         graph=None,
         feature_names=None,
         position_columns=None,
@@ -206,6 +214,7 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.edge_features = edge_features
+        self.receiver_columns = receiver_columns
         self.graph = graph
         self.feature_names = feature_names
         self.position_columns = position_columns
@@ -253,7 +262,15 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
             message_dim = n_targets if self.regularization == "bottleneck" else 100
         if self.device.startswith("cuda") and not torch.cuda.is_available():
             raise ValueError(f"device={self.device!r} was requested but CUDA is not available.")
-        return hidden, positions, names, message_dim
+        receivers = None
+        if self.receiver_columns is not None:
+            receivers = [int(c) for c in np.atleast_1d(self.receiver_columns)]
+            if any(not 0 <= c < n_features or c in positions for c in receivers):
+                raise ValueError(
+                    "receiver_columns must be non-position column indices in "
+                    f"[0, {n_features}); got {list(self.receiver_columns)!r}."
+                )
+        return hidden, positions, names, message_dim, receivers
 
     def _scales(self, inputs, positions):
         if inputs.dense:
@@ -267,7 +284,10 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
             shift[positions] = 0.0
             scale[positions] = x[:, positions].std(correction=0)
         scale = torch.where(scale > 1e-12, scale, torch.ones_like(scale))
-        y_scale = y.abs().mean(0)
+        # robust: heavy-tailed targets (1/r^2 forces) would otherwise shrink the typical target
+        # and let the message penalty dominate the loss
+        y_scale = y.abs().median(0).values
+        y_scale = torch.where(y_scale > 1e-12, y_scale, y.abs().mean(0))
         y_scale = torch.where(y_scale > 1e-12, y_scale, torch.ones_like(y_scale))
         return shift, scale, y_scale
 
@@ -291,7 +311,9 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         inputs = to_graph_input(self, X, y, reset=True, require_y=True)
         n_features = self.n_features_in_
         n_targets = inputs.y.shape[-1] if inputs.dense else inputs.X[0].y.shape[-1]
-        hidden, positions, names, message_dim = self._resolve_params(n_features, n_targets)
+        hidden, positions, names, message_dim, receivers = self._resolve_params(
+            n_features, n_targets
+        )
         self.graph_ = CompleteGraph() if self.graph is None else self.graph
         self.graph_.check(
             inputs.X.shape[1] if inputs.dense else min(g.num_nodes for g in inputs.X)
@@ -309,7 +331,7 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
             torch.manual_seed(seed)
             layer = InteractionLayer(
                 n_features, positions, message_dim, n_targets, hidden, self.activation,
-                self.edge_features, kl=self.regularization == "kl",
+                self.edge_features, kl=self.regularization == "kl", receiver_columns=receivers,
             )
             module = GraphNetwork(
                 layer, self.graph_, *self._scales(inputs, positions), self.translation_std

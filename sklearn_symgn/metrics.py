@@ -4,9 +4,10 @@ import numpy as np
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 
+from .distill import edge_variables
 from .messages import collect_messages, rank_components
 
-__all__ = ["linear_fit_r2", "message_force_r2"]
+__all__ = ["equation_force_r2", "linear_fit_r2", "message_force_r2"]
 
 
 def linear_fit_r2(targets, components):
@@ -91,4 +92,52 @@ def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
         "force": linear_fit_r2(f, top),
         "force_over_mass": linear_fit_r2(f / mass[:, None], top),
         "components": order[:k],
+    }
+
+
+def equation_force_r2(estimator, X, forces, *, mass_column=-1):
+    """Equation-recovery check: do the distilled message equations follow the true forces?
+
+    Evaluates :attr:`edge_equations_ <sklearn_symgn.SymbolicGNRegressor.edge_equations_>` on every
+    ordered pair ``(i, j)``, ``i != j``, of the graphs in ``X`` (fresh data, e.g. with distances
+    beyond the training range) and fits them linearly on the true pairwise forces, and on the
+    forces divided by the receiver's mass.
+
+    Parameters
+    ----------
+    estimator : SymbolicGNRegressor
+        Fitted and distilled.
+    X : ndarray of shape (n_samples, n_nodes, n_features)
+        Fresh graphs.
+    forces : ndarray of shape (n_samples, n_nodes, n_nodes, dim)
+        ``forces[s, i, j]``: force of ``j`` on ``i``.
+    mass_column : int, default=-1
+        Node-feature column of the mass.
+
+    Returns
+    -------
+    dict
+        ``{"force": R², "force_over_mass": R²}``.
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator, "edge_equations_")
+    X = np.asarray(X, dtype=np.float64)
+    forces = np.asarray(forces, dtype=np.float64)
+    if X.ndim != 3 or forces.shape[:3] != (X.shape[0], X.shape[1], X.shape[1]):
+        raise ValueError(
+            f"forces must have shape (n_samples, n_nodes, n_nodes, dim) matching X {X.shape}; "
+            f"got {forces.shape}."
+        )
+    s, i, j = np.nonzero(~np.eye(X.shape[1], dtype=bool)[None].repeat(len(X), 0))
+    table, _ = edge_variables(X[s, i], X[s, j], estimator.position_columns_,
+                              estimator.feature_names_)
+    phi = np.column_stack([eq(table) for eq in estimator.edge_equations_])
+    f = forces[s, i, j]
+    mass = X[s, i, mass_column]
+    finite = np.all(np.isfinite(phi), axis=1)
+    return {
+        "force": linear_fit_r2(f[finite], phi[finite]) if finite.all() else float("nan"),
+        "force_over_mass": linear_fit_r2(f[finite] / mass[finite, None], phi[finite])
+        if finite.all() else float("nan"),
     }

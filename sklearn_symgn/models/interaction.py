@@ -20,7 +20,8 @@ class InteractionLayer(MessagePassing):
 
     * ``"relative"``: :math:`\mathbf{e}_{ij} = [\mathbf{p}_j - \mathbf{p}_i,\;
       \lVert\mathbf{p}_j - \mathbf{p}_i\rVert,\; \mathbf{o}_i,\; \mathbf{o}_j]` where
-      :math:`\mathbf{o}` are the non-position features (translation invariance built in);
+      :math:`\mathbf{o}` are the non-position features (translation invariance built in), of
+      which the receiver contributes only ``receiver_columns``;
     * ``"absolute"``: :math:`\mathbf{e}_{ij} = [\mathbf{x}_i, \mathbf{x}_j]` (the reference code).
 
     With ``kl=True`` the edge model outputs a mean and a log-variance per message component;
@@ -45,6 +46,8 @@ class InteractionLayer(MessagePassing):
         What the edge model sees (see above).
     kl : bool, default=False
         Variational (KL) messages.
+    receiver_columns : sequence of int, default=None
+        Non-position receiver columns the edge model sees (``"relative"`` only); ``None``: all.
 
     Shapes
     ------
@@ -64,6 +67,7 @@ class InteractionLayer(MessagePassing):
         activation="relu",
         edge_features="relative",
         kl=False,
+        receiver_columns=None,
     ):
         super().__init__(aggr="add")
         self.edge_features = edge_features
@@ -73,9 +77,15 @@ class InteractionLayer(MessagePassing):
         mask = torch.ones(n_features, dtype=torch.bool)
         mask[positions] = False
         self.register_buffer("positions", positions, persistent=False)
-        self.register_buffer("others", torch.arange(n_features)[mask], persistent=False)
+        others = torch.arange(n_features)[mask]
+        if receiver_columns is None:
+            receiver = others
+        else:
+            receiver = torch.as_tensor(sorted(set(receiver_columns)), dtype=torch.long)
+        self.register_buffer("others", others, persistent=False)
+        self.register_buffer("receiver_others", receiver, persistent=False)
         if edge_features == "relative":
-            edge_in = len(positions) + 1 + 2 * int(mask.sum())
+            edge_in = len(positions) + 1 + len(receiver) + len(others)
         else:
             edge_in = 2 * n_features
         edge_out = 2 * message_dim if kl else message_dim
@@ -103,7 +113,7 @@ class InteractionLayer(MessagePassing):
             return torch.cat([x_i, x_j], dim=-1)
         delta = x_j[:, self.positions] - x_i[:, self.positions]
         r = torch.linalg.vector_norm(delta, dim=-1, keepdim=True)
-        return torch.cat([delta, r, x_i[:, self.others], x_j[:, self.others]], dim=-1)
+        return torch.cat([delta, r, x_i[:, self.receiver_others], x_j[:, self.others]], dim=-1)
 
     def edge_update(self, x_i, x_j):
         return self.edge_model(self.edge_inputs(x_i, x_j))
