@@ -35,7 +35,7 @@ class GraphScoreMixin:
         """
         pred = self.predict(X)
         if y is None:
-            inputs = to_graph_input(self, X, reset=False, require_y=True)
+            inputs = to_graph_input(self, X, reset=False, require_y=True, dtype=np.float64)
             if inputs.dense:
                 raise ValueError("y is required when X is an array.")
             y = node_targets(inputs)

@@ -110,7 +110,7 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
 
     def predict(self, X):
         """Predict node targets from the equations alone (same inputs and shapes as the network)."""
-        inputs = to_graph_input(self, X, reset=False, require_y=False)
+        inputs = to_graph_input(self, X, reset=False, require_y=False, dtype=np.float64)
         x, edge_index, _ = flatten_graphs(inputs, self.graph, self.position_columns)
         sender, receiver = edge_index
         table, _ = edge_variables(x[receiver], x[sender], self.position_columns, self.feature_names)
@@ -150,7 +150,7 @@ def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edg
     positions, names = estimator.position_columns_, estimator.feature_names_
     if y is None and not isinstance(X, (list, tuple)):
         raise ValueError("distill needs the targets y of X: the node equations are fitted on them.")
-    inputs = to_graph_input(estimator, X, y, reset=False, require_y=True)
+    inputs = to_graph_input(estimator, X, y, reset=False, require_y=True, dtype=np.float64)
     targets = node_targets(inputs)
     if targets.shape[1] != estimator.n_targets_:
         raise ValueError(

@@ -12,9 +12,9 @@ from skorch.callbacks import LRScheduler, ProgressBar
 from skorch.dataset import ValidSplit
 
 from .base import GraphScoreMixin
-from .distill import distill_network
 from .data.graphs import CompleteGraph, _GraphBuilder
 from .data.inputs import add_missing_edges, shape_node_output, to_graph_input
+from .distill import distill_network
 from .models import GraphNetwork, InteractionLayer
 from .models.mlp import ACTIVATIONS
 from .symbolic import OperonBackend, SymbolicBackend

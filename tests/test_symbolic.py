@@ -117,7 +117,7 @@ def test_pysr_translation_layer():
     table = pd.DataFrame({"complexity": [1, 5], "loss": [2.0, 0.01],
                           "sympy_format": [sympy.Float(0.5), sympy.sympify("v0*v1/v2")]})
     rows = PySRBackend._front_rows(table, ["v0", "v1", "v2"])
-    assert [(c, l) for c, l, _ in rows] == [(1, 2.0), (5, 0.01)]
+    assert [(c, loss) for c, loss, _ in rows] == [(1, 2.0), (5, 0.01)]
     assert rows[1][2] == sympy.sympify("v0*v1/v2")
 
 

@@ -50,13 +50,13 @@ def is_graph_list(X):
     return isinstance(X, (list, tuple)) and len(X) > 0 and isinstance(X[0], Data)
 
 
-def _as_float_array(value, name, graph_index):
+def _as_float_array(value, name, graph_index, dtype=np.float32):
     if value is None:
         raise ValueError(f"X[{graph_index}].{name} is missing; every graph needs `{name}`.")
     if isinstance(value, torch.Tensor):
         value = value.detach().cpu().numpy()
     return check_array(
-        value, ensure_2d=False, dtype=np.float32, input_name=f"X[{graph_index}].{name}"
+        value, ensure_2d=False, dtype=dtype, input_name=f"X[{graph_index}].{name}"
     )
 
 
@@ -75,10 +75,10 @@ def _check_edge_index(edge_index, n_nodes, name):
     return ei.long()
 
 
-def _graph_list_input(estimator, graphs, *, reset, require_y):
+def _graph_list_input(estimator, graphs, *, reset, require_y, dtype):
     if not all(isinstance(g, Data) for g in graphs):
         raise TypeError("X mixes torch_geometric Data objects with other types; pass only Data.")
-    xs = [_as_float_array(g.x, "x", k) for k, g in enumerate(graphs)]
+    xs = [_as_float_array(g.x, "x", k, dtype) for k, g in enumerate(graphs)]
     for k, x in enumerate(xs):
         if x.ndim != 2 or x.shape[0] == 0:
             raise ValueError(f"X[{k}].x must have shape (n_nodes >= 1, n_features); got {x.shape}.")
@@ -91,7 +91,7 @@ def _graph_list_input(estimator, graphs, *, reset, require_y):
     for k, (g, x) in enumerate(zip(graphs, xs)):
         data = Data(x=_tensor(x))
         if require_y:
-            y = _as_float_array(getattr(g, "y", None), "y", k)
+            y = _as_float_array(getattr(g, "y", None), "y", k, dtype)
             if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
                 raise ValueError(
                     f"X[{k}].y must have shape (n_nodes,) or (n_nodes, n_targets) with n_nodes="
@@ -110,18 +110,18 @@ def _graph_list_input(estimator, graphs, *, reset, require_y):
     return GraphInput(out, None, target_shape, len(out))
 
 
-def _array_input(estimator, X, y, *, reset, require_y):
+def _array_input(estimator, X, y, *, reset, require_y, dtype):
     if sp.issparse(X):
         raise TypeError("Sparse input is not supported: pass a dense array or a list of Data.")
     X = np.asarray(X) if not hasattr(X, "iloc") else X
     ndim = getattr(X, "ndim", 0)
     if ndim == 2:
-        X = validate_data(estimator, X, reset=reset, dtype=np.float32)[:, None, :]
+        X = validate_data(estimator, X, reset=reset, dtype=dtype)[:, None, :]
     elif ndim == 3:
         n_samples, n_nodes, n_features = X.shape
         if n_nodes == 0:
             raise ValueError(f"X must have at least one node per graph; got shape {X.shape}.")
-        flat = validate_data(estimator, X.reshape(-1, n_features), reset=reset, dtype=np.float32)
+        flat = validate_data(estimator, X.reshape(-1, n_features), reset=reset, dtype=dtype)
         X = flat.reshape(n_samples, n_nodes, n_features)
     else:
         raise ValueError(
@@ -135,7 +135,7 @@ def _array_input(estimator, X, y, *, reset, require_y):
             raise ValueError(
                 f"{type(estimator).__name__} requires y to be passed, but the target y is None."
             )
-        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float32, input_name="y")
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=dtype, input_name="y")
         if y.shape[0] != X.shape[0]:
             raise ValueError(
                 f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}."
@@ -157,19 +157,20 @@ def _array_input(estimator, X, y, *, reset, require_y):
     )
 
 
-def to_graph_input(estimator, X, y=None, *, reset, require_y):
+def to_graph_input(estimator, X, y=None, *, reset, require_y, dtype=np.float32):
     """Validate ``X`` (and ``y``) and convert them; see the module docstring for accepted forms.
 
     ``validate_data`` runs on the node-feature table, so ``n_features_in_`` counts node features.
+    ``dtype`` is float32 for the network, float64 for the symbolic model.
     """
     if is_graph_list(X):
         if y is not None:
             raise ValueError("With a list of Data graphs, targets are read from each graph's `.y`; "
                              "pass y=None.")
-        return _graph_list_input(estimator, X, reset=reset, require_y=require_y)
+        return _graph_list_input(estimator, X, reset=reset, require_y=require_y, dtype=dtype)
     if isinstance(X, (list, tuple)) and len(X) == 0:
         raise ValueError("X is empty: expected at least one graph.")
-    return _array_input(estimator, X, y, reset=reset, require_y=require_y)
+    return _array_input(estimator, X, y, reset=reset, require_y=require_y, dtype=dtype)
 
 
 def add_missing_edges(graphs, graph_builder, position_columns):

@@ -4,8 +4,6 @@ import torch
 from torch import nn
 from torch_geometric.data import Batch, Data
 
-from .interaction import InteractionLayer
-
 __all__ = ["GraphNetwork"]
 
 

@@ -149,10 +149,10 @@ class Equation:
         """The Pareto front as a list of rows (complexity, loss, score, equation, chosen)."""
         return [
             {
-                "complexity": int(c), "loss": float(l), "score": float(s),
+                "complexity": int(c), "loss": float(loss), "score": float(s),
                 "equation": str(round_constants(e)), "chosen": k == self.index,
             }
-            for k, (c, l, s, e) in enumerate(
+            for k, (c, loss, s, e) in enumerate(
                 zip(self.complexity, self.loss, self.scores, self.expressions)
             )
         ]

@@ -36,8 +36,11 @@ class OperonBackend(SymbolicBackend):
         Maximum number of generations.
     population_size : int, default=1000
         Individuals per generation.
-    max_length : int, default=30
-        Maximum expression length (tree nodes).
+    max_length : int, default=15
+        Maximum expression length (tree nodes, scaling constants included). Short budgets keep
+        the search on the law instead of on the network's small imperfections: on spring
+        messages, 15 gave ``(a*dx + b*dy)*(r - 1)/r``-shaped laws where 30 gave nested rationals
+        of the same accuracy. Raise it for laws with more terms.
     optimizer_iterations : int, default=10
         Levenberg-Marquardt iterations that tune constants of each candidate (0: none).
     n_jobs : int, default=1
@@ -72,7 +75,7 @@ class OperonBackend(SymbolicBackend):
     }
 
     def __init__(self, *, binary_operators=("add", "sub", "mul", "div"), unary_operators=(),
-                 max_time=10.0, generations=10_000, population_size=1000, max_length=30,
+                 max_time=10.0, generations=10_000, population_size=1000, max_length=15,
                  optimizer_iterations=10, n_jobs=1, random_state=None, selection="best"):
         self.binary_operators = binary_operators
         self.unary_operators = unary_operators

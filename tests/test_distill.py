@@ -1,0 +1,113 @@
+import pickle
+
+import numpy as np
+import pytest
+import sympy
+import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import cross_val_score
+from torch_geometric.data import Data
+
+from sklearn_symgn import SymbolicGNRegressor
+from sklearn_symgn.data import CompleteGraph
+from sklearn_symgn.datasets import make_nbody, pairwise_forces
+from sklearn_symgn.distill import SymbolicGraphModel, edge_variables
+from sklearn_symgn.metrics import equation_force_r2
+from sklearn_symgn.symbolic import Equation, OperonBackend
+
+from .conftest import TINY
+
+NAMES = ["x", "y", "vx", "vy", "q", "m"]
+FAST_SR = {"max_time": None, "generations": 15, "population_size": 200, "random_state": 0}
+
+
+def test_edge_variables_layout():
+    x_i = np.array([[0.0, 0.0, 1.0, 2.0, 3.0, 4.0]])
+    x_j = np.array([[3.0, 4.0, 5.0, 6.0, 7.0, 8.0]])
+    table, names = edge_variables(x_i, x_j, [0, 1], NAMES)
+    assert names == ["dx", "dy", "r", "vx_i", "vx_j", "vy_i", "vy_j", "q_i", "q_j", "m_i", "m_j"]
+    np.testing.assert_allclose(table[0], [3, 4, 5, 1, 5, 2, 6, 3, 7, 4, 8])
+
+
+def _true_spring_model():
+    """The spring law written by hand as equations: must reproduce the simulator exactly."""
+    variables = ["dx", "dy", "r", "vx_i", "vx_j", "vy_i", "vy_j", "q_i", "q_j", "m_i", "m_j"]
+    dx, dy, r = sympy.symbols("dx dy r")
+    law = 2 * (r + 0.01 - 1) / r
+    edges = [Equation(f"phi{k + 1}", variables, [9], [0.0], [law * d]) for k, d in enumerate((dx, dy))]
+    node_vars = ["phi1", "phi2", *NAMES]
+    phi1, phi2, m = sympy.symbols("phi1 phi2 m")
+    nodes = [Equation(t, node_vars, [3], [0.0], [p / m]) for t, p in (("ax", phi1), ("ay", phi2))]
+    return SymbolicGraphModel(edges, nodes, NAMES, [0, 1], CompleteGraph(), (2,))
+
+
+def test_symbolic_model_with_true_law_reproduces_simulation(spring_data):
+    X, y, _, _ = spring_data
+    model = _true_spring_model()
+    np.testing.assert_allclose(model.predict(X), y, rtol=1e-5, atol=1e-8)
+    assert model.score(X, y) > 0.999999
+    graphs = [Data(x=torch.tensor(x, dtype=torch.float32), y=torch.tensor(t)) for x, t in zip(X[:5], y[:5])]
+    np.testing.assert_allclose(model.predict(graphs), y[:5].reshape(-1, 2), rtol=1e-4, atol=1e-5)
+    assert "phi1 = " in str(model) and len(model.equations()) == 4
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X[..., :4])
+
+
+@pytest.fixture(scope="module")
+def distilled():
+    X, y, F = make_nbody("spring", n_samples=3000, random_state=0, return_forces=True)
+    model = SymbolicGNRegressor(
+        feature_names=NAMES, receiver_columns=[], hidden_layer_sizes=(64, 64), max_epochs=25,
+        batch_size=64, random_state=0, backend=OperonBackend(**FAST_SR),
+    ).fit(X[:2500], y[:2500])
+    model.distill(X[:2500], y[:2500], target_names=["ax", "ay"], max_edges=2000, max_nodes=2000)
+    return model, X, y, F
+
+
+def test_distill_result_structure(distilled):
+    model, X, y, _ = distilled
+    assert [eq.target for eq in model.edge_equations_] == ["phi1", "phi2"]
+    assert [eq.target for eq in model.node_equations_] == ["ax", "ay"]
+    assert model.edge_equations_[0].variables[:3] == ["dx", "dy", "r"]
+    assert len(model.message_components_) == 2
+    assert 0 < model.message_variance_share_.sum() <= 1.0 + 1e-9
+    assert model.symbolic_model_.predict(X[2500:]).shape == y[2500:].shape
+    assert model.edge_equations_[0].latex().startswith(r"\phi_{1} = ")
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(clone.symbolic_model_.predict(X[:10]), model.symbolic_model_.predict(X[:10]))
+
+
+def test_distilled_messages_follow_forces(distilled):
+    """Fresh edges, positions spread 1.5x wider than in training."""
+    model, _, _, _ = distilled
+    X_new, _ = make_nbody("spring", n_samples=300, random_state=7)
+    X_new[..., :2] *= 1.5
+    r2 = equation_force_r2(model, X_new, pairwise_forces("spring", X_new, dim=2))
+    assert r2["force"] > 0.9
+
+
+def test_predict_with_equations_in_cross_validation(spring_data):
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(**TINY, predict_with="equations", backend=OperonBackend(**FAST_SR))
+    scores = cross_val_score(model, X, y, cv=2)
+    assert scores.shape == (2,) and np.all(np.isfinite(scores))
+    fitted = model.fit(X, y)
+    np.testing.assert_allclose(fitted.predict(X), fitted.symbolic_model_.predict(X))
+
+
+def test_distill_errors(spring_data):
+    X, y, _, _ = spring_data
+    with pytest.raises(NotFittedError):
+        SymbolicGNRegressor().distill(X, y)
+    model = SymbolicGNRegressor(**TINY).fit(X, y)
+    with pytest.raises(ValueError, match="needs the targets"):
+        model.distill(X)
+    with pytest.raises(ValueError, match="n_components"):
+        model.distill(X, y, n_components=0)
+    with pytest.raises(ValueError, match="target_names"):
+        model.set_params(backend=OperonBackend(**FAST_SR)).distill(X, y, target_names=["a"])
+    tabular = SymbolicGNRegressor(**TINY).fit(X[:, 0], y[:, 0])
+    with pytest.raises(ValueError, match="no edges"):
+        tabular.distill(X[:, 0], y[:, 0])
+    with pytest.raises(NotFittedError):
+        equation_force_r2(model, X, np.zeros((len(X), 4, 4, 2)))
