@@ -136,7 +136,8 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
 
 
 def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edges=5000,
-                    max_nodes=5000, target_names=None, random_state=None, verbose=0):
+                    max_nodes=5000, message_quantile=None, target_names=None, random_state=None,
+                    verbose=0):
     """Distil a fitted network into equations; see ``SymbolicGNRegressor.distill``.
 
     Returns
@@ -171,7 +172,13 @@ def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edg
         raise ValueError("The network's messages are constant: there is nothing to distil.")
 
     table, variables = edge_variables(edges.x_receiver, edges.x_sender, positions, names)
-    fit_edges = rng.choice(len(table), min(max_edges, len(table)), replace=False)
+    candidates = np.arange(len(table))
+    if message_quantile is not None:
+        if not 0 < message_quantile <= 1:
+            raise ValueError(f"message_quantile must be in (0, 1]; got {message_quantile}.")
+        size = np.abs(edges.messages[:, components]).max(axis=1)
+        candidates = np.flatnonzero(size <= np.quantile(size, message_quantile))
+    fit_edges = rng.choice(candidates, min(max_edges, len(candidates)), replace=False)
     edge_equations = []
     for n, c in enumerate(components):
         start = time.perf_counter()

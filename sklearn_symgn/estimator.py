@@ -424,7 +424,7 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         return shape_node_output(pred, inputs, self._node_target_shape)
 
     def distill(self, X, y=None, *, n_components=None, max_edges=5000, max_nodes=5000,
-                target_names=None, verbose=None):
+                message_quantile=None, target_names=None, verbose=None):
         """Distil the fitted network into equations.
 
         Records the messages on the edges of ``X``, ranks their components (standard deviation;
@@ -448,6 +448,11 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
             Edges sampled for each message fit (the paper used 5,000).
         max_nodes : int, default=5000
             Nodes sampled for each node-target fit.
+        message_quantile : float in (0, 1], default=None
+            Fit the message equations only on edges whose largest selected message magnitude is
+            at or below this quantile. For heavy-tailed laws (1/r², Coulomb) the network is least
+            accurate at close encounters; measured on 2-D ``r2`` messages, 0.95 raised the
+            recovered law's R² on fresh edges from 0.68 to 0.98. ``None`` uses every edge.
         target_names : list of str, default=None
             Left-hand sides of the node equations; ``None`` means ``y0, y1, ...``.
         verbose : int, default=None
@@ -466,7 +471,8 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
             backend = OperonBackend(random_state=int(seed))
         result = distill_network(
             self, X, y, n_components=n_components, backend=backend, max_edges=max_edges,
-            max_nodes=max_nodes, target_names=target_names, random_state=self.random_state,
+            max_nodes=max_nodes, message_quantile=message_quantile, target_names=target_names,
+            random_state=self.random_state,
             verbose=self.verbose if verbose is None else verbose,
         )
         self.edge_equations_ = result["edge_equations"]

@@ -1,3 +1,4 @@
+import copy
 import pickle
 
 import numpy as np
@@ -86,6 +87,15 @@ def test_distilled_messages_follow_forces(distilled):
     assert r2["force"] > 0.9
 
 
+def test_message_quantile_drops_the_largest_messages(distilled):
+    model, X, y, _ = distilled
+    model = copy.deepcopy(model)  # the fixture is shared
+    model.set_params(backend=OperonBackend(max_time=None, generations=3, population_size=50,
+                                           random_state=0))
+    model.distill(X[:500], y[:500], message_quantile=0.5, max_edges=10_000)
+    assert len(model.edge_equations_) == 2
+
+
 def test_predict_with_equations_in_cross_validation(spring_data):
     X, y, _, _ = spring_data
     model = SymbolicGNRegressor(**TINY, predict_with="equations", backend=OperonBackend(**FAST_SR))
@@ -104,6 +114,8 @@ def test_distill_errors(spring_data):
         model.distill(X)
     with pytest.raises(ValueError, match="n_components"):
         model.distill(X, y, n_components=0)
+    with pytest.raises(ValueError, match="message_quantile"):
+        model.distill(X, y, message_quantile=1.5)
     with pytest.raises(ValueError, match="target_names"):
         model.set_params(backend=OperonBackend(**FAST_SR)).distill(X, y, target_names=["a"])
     tabular = SymbolicGNRegressor(**TINY).fit(X[:, 0], y[:, 0])

@@ -105,6 +105,15 @@ def test_validation_fraction_and_callbacks(spring_data):
     assert len(model.net_.history) < 6  # stopped early
 
 
+def test_checkpoint_callback_saves_best_params(spring_data, tmp_path):
+    from skorch.callbacks import Checkpoint
+
+    X, y, _, _ = spring_data
+    SymbolicGNRegressor(**TINY, callbacks=[Checkpoint(monitor="train_loss_best",
+                                                      dirname=str(tmp_path))]).fit(X, y)
+    assert (tmp_path / "params.pt").exists()
+
+
 def test_verbose_prints_epoch_table(spring_data, capsys):
     X, y, _, _ = spring_data
     SymbolicGNRegressor(**{**TINY, "max_epochs": 1}, verbose=1).fit(X, y)
