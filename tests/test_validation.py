@@ -40,6 +40,15 @@ def test_bad_parameters(data, params, match):
         SymbolicGNRegressor(**{**TINY, **params}).fit(*data)
 
 
+def test_cuda_requested_without_gpu(data):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match="device='cuda'"):
+        SymbolicGNRegressor(**TINY, device="cuda").fit(*data)
+
+
 def test_bad_arrays(data):
     X, y = data
     model = SymbolicGNRegressor(**TINY)
