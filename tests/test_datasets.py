@@ -88,3 +88,17 @@ def test_feature_names():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_nbody(**kwargs)
+
+
+def test_min_distance_drops_close_encounters_and_tops_up():
+    X, y = make_nbody("r2", n_samples=500, n_steps=50, min_distance=0.5, random_state=0)
+    assert X.shape == (500, 4, 6) and np.all(np.isfinite(y))
+    r = np.linalg.norm(X[:, :, None, :2] - X[:, None, :, :2], axis=-1) + 1e9 * np.eye(4)
+    assert r.min() >= 0.5
+    X_all, _ = make_nbody("r2", n_samples=500, n_steps=50, random_state=0)
+    r_all = np.linalg.norm(X_all[:, :, None, :2] - X_all[:, None, :, :2], axis=-1) + 1e9 * np.eye(4)
+    assert r_all.min() < 0.5  # without the option close encounters are kept
+    with pytest.raises(ValueError, match="min_distance=100"):
+        make_nbody("spring", n_samples=50, min_distance=100, random_state=0)
+    with pytest.raises(ValueError, match="min_distance"):
+        make_nbody("spring", n_samples=50, min_distance=-1)

@@ -83,8 +83,16 @@ def test_distilled_messages_follow_forces(distilled):
     model, _, _, _ = distilled
     X_new, _ = make_nbody("spring", n_samples=300, random_state=7)
     X_new[..., :2] *= 1.5
-    r2 = equation_force_r2(model, X_new, pairwise_forces("spring", X_new, dim=2))
-    assert r2["force"] > 0.9
+    F_new = pairwise_forces("spring", X_new, dim=2)
+    r2 = equation_force_r2(model, X_new, F_new)
+    assert r2["force"] > 0.9 and r2["force_span"] > 0.9
+    assert r2["n_pairs"] == len(X_new) * 12 and r2["max_distance"] > 0
+    near = equation_force_r2(model, X_new, F_new, min_distance=1.0)
+    assert near["n_pairs"] < r2["n_pairs"] and near["force"] > 0.9
+    with pytest.raises(ValueError, match="min_distance"):
+        equation_force_r2(model, X_new, F_new, min_distance=-1)
+    with pytest.raises(ValueError, match="lower min_distance"):
+        equation_force_r2(model, X_new, F_new, min_distance=1e6)
 
 
 def test_message_quantile_drops_the_largest_messages(distilled):

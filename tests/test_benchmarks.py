@@ -1,0 +1,29 @@
+"""The N-body reproduction benchmark runs in its quick mode and writes a well-formed table."""
+
+import json
+import sys
+from pathlib import Path
+
+BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
+
+
+def test_reproduce_nbody_quick(tmp_path, capsys):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from reproduce_nbody import main
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    rows = main(["--quick", "--laws", "r2", "--dims", "2", "--strategies", "l1",
+                 "--out", str(tmp_path)])
+    assert len(rows) == 1
+    row = json.loads((tmp_path / "results.jsonl").read_text().splitlines()[0])
+    for key in ("test_r2", "message_r2_F", "message_r2_F_over_m", "recovery_r2",
+                "recovery_span_r2", "train_s", "distill_s", "edge_equations", "paper_message_r2"):
+        assert key in row, key
+    assert row["paper_message_r2"] == 0.990 and row["min_distance"] == 0.5
+    assert len(row["edge_equations"]) == 2 and row["edge_equations"][0].startswith("phi1 = ")
+    assert row["distance_ratio"] > 1.0
+    table = (tmp_path / "table.md").read_text().splitlines()
+    assert table[0].startswith("| law | dim | strategy |") and len(table) == 3
+    assert table[2].startswith("| r2 | 2 | l1 |") and table[2].count("|") == 13
+    assert "r2-2 l1" in capsys.readouterr().out
