@@ -12,7 +12,7 @@ from torch_geometric.data import Data
 from sklearn_symgn import SymbolicGNRegressor
 from sklearn_symgn.data import CompleteGraph
 from sklearn_symgn.datasets import make_nbody, pairwise_forces
-from sklearn_symgn.distill import SymbolicGraphModel, edge_variables
+from sklearn_symgn.distill import SymbolicGraphModel, central_alignment, edge_variables
 from sklearn_symgn.metrics import equation_force_r2
 from sklearn_symgn.symbolic import Equation, OperonBackend
 
@@ -131,3 +131,35 @@ def test_distill_errors(spring_data):
         tabular.distill(X[:, 0], y[:, 0])
     with pytest.raises(NotFittedError):
         equation_force_r2(model, X, np.zeros((len(X), 4, 4, 2)))
+
+
+@pytest.mark.parametrize("dim", [2, 3])
+def test_central_alignment_undoes_a_linear_mix(dim):
+    rng = np.random.default_rng(dim)
+    delta = rng.normal(size=(3000, dim))
+    r = np.linalg.norm(delta, axis=1, keepdims=True)
+    law = rng.choice([-1.0, 1.0], size=(3000, 1)) * delta / r**3  # sign-changing, heavy-tailed
+    mixed = law @ rng.normal(size=(dim, dim)).T + 0.2
+    transform, residual = central_alignment(mixed, delta / r)
+    assert residual < 0.05
+    aligned = mixed @ transform.T
+    for axis in range(dim):  # each aligned component is one axis of the law, up to scale
+        assert abs(np.corrcoef(aligned[:, axis], law[:, axis])[0, 1]) > 0.999
+    _, residual = central_alignment(rng.normal(size=(3000, dim)), delta / r)
+    assert residual > 0.5  # not a central law
+
+
+def test_align_messages_option(distilled):
+    model, X, y, _ = distilled
+    assert model.message_alignment_residual_ < 0.25  # spring messages: a central law
+    assert not np.allclose(model.message_transform_, np.eye(2))
+    model = copy.deepcopy(model)
+    model.set_params(backend=OperonBackend(max_time=None, generations=3, population_size=50,
+                                           random_state=0))
+    model.distill(X[:300], y[:300], align_messages=False)
+    np.testing.assert_array_equal(model.message_transform_, np.eye(2))
+    assert np.isnan(model.message_alignment_residual_)
+    with pytest.raises(ValueError, match="align_messages"):
+        model.distill(X[:300], y[:300], align_messages="yes")
+    with pytest.raises(ValueError, match="align_messages=True needs n_components"):
+        model.distill(X[:300], y[:300], align_messages=True, n_components=1)

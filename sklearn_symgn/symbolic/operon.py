@@ -12,7 +12,7 @@ from .base import SymbolicBackend
 __all__ = ["OperonBackend"]
 
 BINARY = {"add", "sub", "mul", "div", "pow", "aq"}
-UNARY = {"exp", "log", "sqrt", "square", "abs", "sin", "cos", "tanh", "cube"}
+UNARY = {"exp", "log", "sqrt", "square", "abs", "sin", "cos", "tanh", "cbrt"}
 
 
 class OperonBackend(SymbolicBackend):
