@@ -6,8 +6,9 @@ simulated snapshots, distils its messages, and records
 * the network's test R² (accelerations) and mean absolute error,
 * the message-force R² of the ``dim`` most significant components (paper Table 1), against the
   true pairwise forces ``F`` and against ``F / m_i``,
-* the distilled message equations, and whether they recover the law: on *fresh* snapshots, half
-  of them with positions spread 2x (distances beyond the training range), the R² of the best linear
+* the distilled message equations, and whether they recover the law: on *fresh* snapshots (closest
+  pair at least 0.1 apart, so closer than in training for the singular laws), half of them with
+  positions spread 2x (distances beyond the training range), the R² of the best linear
   fit of the distilled messages on the true forces (or ``F / m_i``), and the R² of the forces
   reconstructed from the distilled messages (so that a law missing a component does not pass);
   recovered means both are ≥ 0.99,
@@ -94,13 +95,15 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
     model.distill(X[:n_train], y[:n_train], target_names=[f"a{a}" for a in "xyz"[:dim]])
     row["distill_s"] = time.perf_counter() - start
     row["alignment_residual"] = model.message_alignment_residual_
+    row["message_form"] = model.message_form_
     row["edge_equations"] = [str(eq) for eq in model.edge_equations_]
     row["node_equations"] = [str(eq) for eq in model.node_equations_]
 
-    # fresh data, all distances (close encounters included): half as simulated, half with the
-    # positions spread 2x, so the pairs reach well beyond the largest training distance
+    # fresh data, closer encounters than in training included (down to the softening limit):
+    # half as simulated, half with the positions spread 2x, so the pairs reach well beyond the
+    # largest training distance
     X_new, _ = make_nbody(law, n_samples=2 * max(250, n_samples // 20), dim=dim, n_steps=n_steps,
-                          random_state=seed + 1)
+                          min_distance=RECOVERY_MIN_DISTANCE, random_state=seed + 1)
     X_new[len(X_new) // 2:, :, :dim] *= 2.0
     F_new = pairwise_forces(law, X_new, dim=dim)
     recovery = equation_force_r2(model, X_new, F_new, min_distance=RECOVERY_MIN_DISTANCE)

@@ -18,19 +18,16 @@ from sklearn.utils import check_random_state
 
 from .base import GraphScoreMixin
 from .data.inputs import flatten_graphs, node_targets, shape_node_output, to_graph_input
+from .central import central_equations, resolve_message_form
 from .messages import collect_messages, rank_components
 
 __all__ = [
     "SymbolicGraphModel",
-    "central_alignment",
     "distill_network",
     "edge_variables",
     "node_variables",
 ]
 
-#: ``align_messages="auto"`` aligns when the aligned messages are this close to parallel to the
-#: edge directions (median |sin| of the angle; unrelated messages give about 0.7 in 2-D).
-ALIGNMENT_TOLERANCE = 0.25
 
 
 def edge_variables(x_receiver, x_sender, position_columns, feature_names):
@@ -64,62 +61,6 @@ def edge_variables(x_receiver, x_sender, position_columns, feature_names):
             cols += [x_i[:, c], x_j[:, c]]
             names += [f"{feature_names[c]}_i", f"{feature_names[c]}_j"]
     return np.column_stack(cols), names
-
-
-def central_alignment(messages, directions):
-    r"""Linear map that turns messages of a central law into per-axis components.
-
-    If the messages are a linear image ``m = A f`` of a central vector law ``f = u g`` (``u`` the
-    unit vector from receiver to sender, ``g`` any scalar function of the edge), every message is
-    parallel to ``A u``: :math:`m_a (A u)_b - m_b (A u)_a = 0` for all axis pairs, a homogeneous
-    linear system in the entries of ``A`` whose null space is found by SVD. The aligned
-    components ``A^{-1} m = u g`` are each one axis times a scalar law (``dx * g``, ``dy * g``),
-    which symbolic regression finds far more reliably than the rotated mixtures the network
-    learns. Signs and magnitudes of ``g`` do not matter (each edge is weighted by
-    ``|m| / (|m| + median |m|)``), so it works for attractive, repulsive and sign-changing laws.
-
-    Parameters
-    ----------
-    messages : ndarray of shape (n_edges, dim)
-        The selected message components.
-    directions : ndarray of shape (n_edges, dim)
-        Unit vectors ``(p_j - p_i) / r``.
-
-    Returns
-    -------
-    transform : ndarray of shape (dim, dim)
-        ``T`` with aligned components ``messages @ T.T``, scaled so that they keep the messages'
-        average standard deviation.
-    residual : float
-        Median over edges of ``|sin|`` of the angle between the aligned message and ``u``:
-        near 0 for a central law, about 0.7 (2-D) or 0.9 (3-D) for messages unrelated to ``u``.
-    """
-    m = np.asarray(messages, dtype=np.float64)
-    u = np.asarray(directions, dtype=np.float64)
-    dim = m.shape[1]
-    m = m - np.median(m, axis=0)
-    size = np.linalg.norm(m, axis=1, keepdims=True)
-    w = m / (size + np.median(size) + np.finfo(float).tiny)
-    rows = []
-    for a in range(dim):
-        for b in range(a + 1, dim):
-            row = np.zeros((len(m), dim, dim))  # coefficients of A[row index, column index]
-            row[:, b, :] = w[:, a, None] * u
-            row[:, a, :] -= w[:, b, None] * u
-            rows.append(row.reshape(len(m), -1))
-    _, _, vt = np.linalg.svd(np.concatenate(rows), full_matrices=False)
-    A = vt[-1].reshape(dim, dim)
-    if np.linalg.cond(A) > 1e6:
-        return np.eye(dim), 1.0
-    transform = np.linalg.inv(A)
-    v = m @ transform.T
-    v_norm = np.linalg.norm(v, axis=1)
-    along = np.abs(np.sum(v * u, axis=1))
-    sine = np.sqrt(np.clip(1 - (along / np.maximum(v_norm, np.finfo(float).tiny)) ** 2, 0, 1))
-    residual = float(np.median(sine[v_norm > 0])) if np.any(v_norm > 0) else 1.0
-    aligned_std = np.std(m @ transform.T, axis=0)
-    transform *= (np.mean(np.std(m, axis=0)) / np.maximum(aligned_std, np.finfo(float).tiny))[:, None]
-    return transform, residual
 
 
 def node_variables(message_sums, x, feature_names):
@@ -201,33 +142,8 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
         return tags
 
 
-def _alignment(align_messages, selected, table, fit_edges, dim, verbose):
-    """The transform applied to the selected messages (identity unless aligned) and the residual."""
-    k = selected.shape[1]
-    if align_messages not in ("auto", True, False):
-        raise ValueError(f"align_messages must be 'auto', True or False; got {align_messages!r}.")
-    if not align_messages:
-        return np.eye(k), float("nan")
-    r = table[fit_edges, dim] if dim else np.zeros(len(fit_edges))
-    usable = fit_edges[r > 0]
-    if k != dim or len(usable) < 10 * k * k:
-        if align_messages is True:
-            raise ValueError(
-                "align_messages=True needs n_components equal to the number of position columns "
-                f"({dim}; got {k}) and at least {10 * k * k} edges of non-zero length."
-            )
-        return np.eye(k), float("nan")
-    directions = table[usable, :dim] / table[usable, dim, None]
-    transform, residual = central_alignment(selected[usable], directions)
-    applied = align_messages is True or residual <= ALIGNMENT_TOLERANCE
-    if verbose:
-        print(f"[distill] central-law alignment residual {residual:.3f}: "
-              f"{'applied' if applied else 'not applied'}", flush=True)
-    return (transform if applied else np.eye(k)), residual
-
-
 def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edges=5000,
-                    max_nodes=5000, message_quantile=None, align_messages="auto",
+                    max_nodes=5000, message_quantile=None, message_form="auto",
                     target_names=None, random_state=None, verbose=0):
     """Distil a fitted network into equations; see ``SymbolicGNRegressor.distill``.
 
@@ -236,8 +152,9 @@ def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edg
     dict
         ``edge_equations``, ``node_equations``, ``components`` (indices of the distilled message
         components), ``significance`` (their std or KL), ``variance_share`` (their share of the
-        total message variance), ``transform`` (the alignment applied to them, identity if
-        none), ``alignment_residual`` and ``symbolic_model``.
+        total message variance), ``message_form`` (the form used), ``transform`` (the alignment
+        applied to them, identity if none), ``alignment_residual``, ``radial_equation``
+        (``None`` unless the form is ``"central"``) and ``symbolic_model``.
     """
     rng = check_random_state(random_state)
     positions, names = estimator.position_columns_, estimator.feature_names_
@@ -272,18 +189,35 @@ def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edg
         candidates = np.flatnonzero(size <= np.quantile(size, message_quantile))
     fit_edges = rng.choice(candidates, min(max_edges, len(candidates)), replace=False)
     selected = edges.messages[:, components]
-    transform, residual = _alignment(align_messages, selected, table, fit_edges, len(positions),
-                                     verbose)
+    form, transform, residual = resolve_message_form(
+        message_form, selected, table, fit_edges, len(positions), verbose
+    )
     selected = selected @ transform.T
-    edge_equations = []
-    for n, c in enumerate(components):
+    radial = None
+    if form == "central":
+        dim = len(positions)
+        rows = fit_edges[table[fit_edges, dim] > 0]
+        directions = table[rows, :dim] / table[rows, dim, None]
+        profile = np.sum(selected[rows] * directions, axis=1)  # the radial component
         start = time.perf_counter()
-        fitted = clone(backend).fit(table[fit_edges], selected[fit_edges, n], variables,
-                                    target_name=f"phi{n + 1}")
-        edge_equations.append(fitted.equation_)
+        fitted = clone(backend).fit(table[rows, dim:], profile, variables[dim:], target_name="g")
+        radial = fitted.equation_
+        edge_equations = central_equations(radial, variables, dim)
         if verbose:
-            print(f"[distill] message component {c} ({share[n]:.1%} of the message variance) "
-                  f"in {time.perf_counter() - start:.1f} s: {fitted.equation_}", flush=True)
+            print(f"[distill] radial profile of components {list(components)} "
+                  f"({share.sum():.1%} of the message variance) in "
+                  f"{time.perf_counter() - start:.1f} s: {radial}", flush=True)
+    else:
+        edge_equations = []
+        for n, c in enumerate(components):
+            start = time.perf_counter()
+            fitted = clone(backend).fit(table[fit_edges], selected[fit_edges, n], variables,
+                                        target_name=f"phi{n + 1}")
+            edge_equations.append(fitted.equation_)
+            if verbose:
+                print(f"[distill] message component {c} ({share[n]:.1%} of the message "
+                      f"variance) in {time.perf_counter() - start:.1f} s: {fitted.equation_}",
+                      flush=True)
 
     x, edge_index, _ = flatten_graphs(inputs, estimator.graph_, positions)
     sender, receiver = edge_index
@@ -313,7 +247,9 @@ def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edg
         "components": components,
         "significance": significance[:k],
         "variance_share": share,
+        "message_form": form,
         "transform": transform,
+        "radial_equation": radial,
         "alignment_residual": residual,
         "symbolic_model": model,
     }

@@ -12,7 +12,8 @@ from torch_geometric.data import Data
 from sklearn_symgn import SymbolicGNRegressor
 from sklearn_symgn.data import CompleteGraph
 from sklearn_symgn.datasets import make_nbody, pairwise_forces
-from sklearn_symgn.distill import SymbolicGraphModel, central_alignment, edge_variables
+from sklearn_symgn.central import central_alignment
+from sklearn_symgn.distill import SymbolicGraphModel, edge_variables
 from sklearn_symgn.metrics import equation_force_r2
 from sklearn_symgn.symbolic import Equation, OperonBackend
 
@@ -149,17 +150,26 @@ def test_central_alignment_undoes_a_linear_mix(dim):
     assert residual > 0.5  # not a central law
 
 
-def test_align_messages_option(distilled):
+def test_message_forms(distilled):
     model, X, y, _ = distilled
     assert model.message_alignment_residual_ < 0.25  # spring messages: a central law
+    assert model.message_form_ == "central"
     assert not np.allclose(model.message_transform_, np.eye(2))
+    g = model.radial_equation_.sympy()
+    dx, dy, r = sympy.symbols("dx dy r")
+    assert "dx" not in str(g) and "dy" not in str(g)  # a scalar profile
+    assert sympy.simplify(model.edge_equations_[0].sympy() - dx / r * g) == 0
+    assert sympy.simplify(model.edge_equations_[1].sympy() - dy / r * g) == 0
     model = copy.deepcopy(model)
     model.set_params(backend=OperonBackend(max_time=None, generations=3, population_size=50,
                                            random_state=0))
-    model.distill(X[:300], y[:300], align_messages=False)
+    model.distill(X[:300], y[:300], message_form="raw")
     np.testing.assert_array_equal(model.message_transform_, np.eye(2))
-    assert np.isnan(model.message_alignment_residual_)
-    with pytest.raises(ValueError, match="align_messages"):
-        model.distill(X[:300], y[:300], align_messages="yes")
-    with pytest.raises(ValueError, match="align_messages=True needs n_components"):
-        model.distill(X[:300], y[:300], align_messages=True, n_components=1)
+    assert np.isnan(model.message_alignment_residual_) and model.radial_equation_ is None
+    model.distill(X[:300], y[:300], message_form="aligned")
+    assert model.message_form_ == "aligned" and model.radial_equation_ is None
+    assert not np.allclose(model.message_transform_, np.eye(2))
+    with pytest.raises(ValueError, match="message_form must be one of"):
+        model.distill(X[:300], y[:300], message_form="yes")
+    with pytest.raises(ValueError, match="message_form='central' needs n_components"):
+        model.distill(X[:300], y[:300], message_form="central", n_components=1)

@@ -45,6 +45,10 @@ class OperonBackend(SymbolicBackend):
         Levenberg-Marquardt iterations that tune constants of each candidate (0: none).
     n_jobs : int, default=1
         Threads.
+    n_restarts : int, default=1
+        Independent searches (seeds ``random_state + k``) whose Pareto fronts are merged; each
+        gets ``max_time``. Genetic programming often stalls in a local optimum (e.g. ``dx/r**2``
+        for a ``dx/r**3`` law): restarts buy reliability with time.
     random_state : int or None, default=None
         Seed.
     selection : {"best", "accuracy", "simplest"}, default="best"
@@ -70,13 +74,15 @@ class OperonBackend(SymbolicBackend):
         "max_length": [Interval(Integral, 3, None, closed="left")],
         "optimizer_iterations": [Interval(Integral, 0, None, closed="left")],
         "n_jobs": [Interval(Integral, 1, None, closed="left")],
+        "n_restarts": [Interval(Integral, 1, None, closed="left")],
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
         "selection": [StrOptions({"best", "accuracy", "simplest"})],
     }
 
     def __init__(self, *, binary_operators=("add", "sub", "mul", "div"), unary_operators=(),
                  max_time=10.0, generations=10_000, population_size=1000, max_length=15,
-                 optimizer_iterations=10, n_jobs=1, random_state=None, selection="best"):
+                 optimizer_iterations=10, n_jobs=1, n_restarts=1, random_state=None,
+                 selection="best"):
         self.binary_operators = binary_operators
         self.unary_operators = unary_operators
         self.max_time = max_time
@@ -85,6 +91,7 @@ class OperonBackend(SymbolicBackend):
         self.max_length = max_length
         self.optimizer_iterations = optimizer_iterations
         self.n_jobs = n_jobs
+        self.n_restarts = n_restarts
         self.random_state = random_state
         self.selection = selection
 
@@ -101,22 +108,26 @@ class OperonBackend(SymbolicBackend):
     def _search(self, X, y, feature_names):
         from pyoperon.sklearn import SymbolicRegressor
 
-        engine = SymbolicRegressor(
-            allowed_symbols=self._allowed_symbols(),
-            objectives=["r2", "length"],
-            generations=self.generations,
-            population_size=self.population_size,
-            max_length=self.max_length,
-            optimizer_iterations=self.optimizer_iterations,
-            max_evaluations=10**9,
-            max_time=None if self.max_time is None else max(1, math.ceil(self.max_time)),
-            n_threads=self.n_jobs,
-            random_state=self.random_state,
-        )
         # copies: the engine rejects read-only buffers
-        engine.fit(np.array(X, dtype=np.float64, order="C"), np.array(y, dtype=np.float64))
+        X = np.array(X, dtype=np.float64, order="C")
+        y = np.array(y, dtype=np.float64)
         rows = []
-        for entry in engine.pareto_front_:
-            expr = parse_infix(entry["model"], feature_names)
-            rows.append((int(entry["length"]), float(entry["mean_squared_error"]), expr))
+        for restart in range(self.n_restarts):
+            seed = None if self.random_state is None else self.random_state + restart
+            engine = SymbolicRegressor(
+                allowed_symbols=self._allowed_symbols(),
+                objectives=["r2", "length"],
+                generations=self.generations,
+                population_size=self.population_size,
+                max_length=self.max_length,
+                optimizer_iterations=self.optimizer_iterations,
+                max_evaluations=10**9,
+                max_time=None if self.max_time is None else max(1, math.ceil(self.max_time)),
+                n_threads=self.n_jobs,
+                random_state=seed,
+            )
+            engine.fit(X, y)
+            for entry in engine.pareto_front_:
+                expr = parse_infix(entry["model"], feature_names)
+                rows.append((int(entry["length"]), float(entry["mean_squared_error"]), expr))
         return rows
