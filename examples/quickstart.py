@@ -8,7 +8,7 @@ wider, out-of-distribution configurations.
 The edge model sees the receiver's charge but not its mass: inertia belongs to the node model
 (``a = F / m``), so the messages become forces instead of forces rescaled by the receiver's mass.
 
-Run ``python examples/quickstart.py`` (about 3 minutes on 2 CPU cores), or with ``--quick`` for
+Run ``python examples/quickstart.py`` (1 to 3 minutes on 2 CPU cores), or with ``--quick`` for
 a seconds-long smoke run.
 """
 

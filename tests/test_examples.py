@@ -18,7 +18,7 @@ def test_example_runs_quick(path, monkeypatch, capsys):
 
 @pytest.mark.slow
 def test_quickstart_default_budget_meets_targets():
-    """The quickstart at its default budget (about 3 minutes on 2 cores): network test R² ≥ 0.95,
+    """The quickstart at its default budget (1 to 3 minutes on 2 cores): network test R² ≥ 0.95,
     top messages linear in the forces (R² ≥ 0.9), distilled messages follow the true forces on
     fresh data reaching 1.5x the largest training distance (R² ≥ 0.99), and out of distribution the equations score at least the
     network."""
