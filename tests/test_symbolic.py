@@ -78,6 +78,28 @@ def test_operon_recovers_a_law_repeatably():
     assert str(again.fit(X, target, ["m1", "m2", "r", "noise"], target_name="F").equation_) == str(eq)
 
 
+def test_operon_restarts_merge_their_fronts():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(0.5, 2.0, size=(300, 3))
+    target = X[:, 0] / X[:, 1] ** 2 + 0.3 * X[:, 2]
+    kwargs = {"max_time": None, "generations": 4, "population_size": 60}
+    runs = [OperonBackend(random_state=seed, **kwargs).fit(X, target).equation_ for seed in (5, 6)]
+    merged = OperonBackend(random_state=5, n_restarts=2, **kwargs).fit(X, target).equation_
+    assert merged.loss.min() <= min(eq.loss.min() for eq in runs) * (1 + 1e-9)
+    assert np.all(np.diff(merged.loss) < 0)  # still a Pareto front
+    with pytest.raises(ValueError, match="n_restarts"):
+        OperonBackend(n_restarts=0).fit(X, target)
+
+
+@pytest.mark.parametrize("op", ["square", "sqrt", "cbrt", "exp", "log", "tanh"])
+def test_every_documented_unary_operator_runs(op):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0.5, 2.0, size=(100, 2))
+    backend = OperonBackend(unary_operators=(op,), max_time=None, generations=2,
+                            population_size=30, random_state=0)
+    assert np.isfinite(backend.fit(X, X[:, 0] ** 2).equation_.loss).all()
+
+
 def test_backend_validation():
     X = np.ones((10, 2))
     with pytest.raises(ValueError, match="unary_operators"):

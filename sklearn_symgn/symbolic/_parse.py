@@ -9,7 +9,8 @@ __all__ = ["parse_infix"]
 
 _FUNCTIONS = {
     "abs": sympy.Abs, "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt,
-    "square": lambda a: a**2, "cube": lambda a: a**3, "sin": sympy.sin, "cos": sympy.cos,
+    "square": lambda a: a**2, "cube": lambda a: a**3, "cbrt": sympy.cbrt, "sin": sympy.sin,
+    "cos": sympy.cos,
     "tanh": sympy.tanh, "pow": sympy.Pow, "aq": lambda a, b: a / sympy.sqrt(1 + b**2),
 }
 

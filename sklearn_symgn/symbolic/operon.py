@@ -26,7 +26,7 @@ class OperonBackend(SymbolicBackend):
     binary_operators : tuple of str, default=("add", "sub", "mul", "div")
         Binary operators (also ``"pow"``, ``"aq"``).
     unary_operators : tuple of str, default=()
-        Opt-in unary operators: ``"exp"``, ``"log"``, ``"sqrt"``, ``"square"``, ``"cube"``,
+        Opt-in unary operators: ``"exp"``, ``"log"``, ``"sqrt"``, ``"square"``, ``"cbrt"``,
         ``"abs"``, ``"sin"``, ``"cos"``, ``"tanh"``.
     max_time : float, default=10.0
         Wall-clock budget of one search in seconds (rounded up to whole seconds); ``None`` to
