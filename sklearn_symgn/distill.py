@@ -17,8 +17,8 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
 
 from .base import GraphScoreMixin
-from .data.inputs import flatten_graphs, node_targets, shape_node_output, to_graph_input
 from .central import central_equations, resolve_message_form
+from .data.inputs import flatten_graphs, node_targets, shape_node_output, to_graph_input
 from .messages import collect_messages, rank_components
 
 __all__ = [
