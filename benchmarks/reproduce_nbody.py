@@ -19,7 +19,8 @@ Usage::
     python benchmarks/reproduce_nbody.py --laws spring r2 charge --dims 2 --strategies l1
     python benchmarks/reproduce_nbody.py --quick --laws spring --out /tmp/smoke
 
-Writes ``results.jsonl`` (one JSON object per system) and ``table.md`` under ``--out``.
+Writes ``results.jsonl`` (one JSON object per system), ``table.md`` and, with ``--figures``,
+``figures/<law>-<dim>-<strategy>-{messages,pareto}.png`` under ``--out``.
 """
 
 import argparse
@@ -59,7 +60,7 @@ RECOVERY_MIN_DISTANCE = 0.1
 
 
 def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, seed=0,
-               overrides=None):
+               overrides=None, figures=None):
     from sklearn_symgn import SymbolicGNRegressor
     from sklearn_symgn.datasets import make_nbody, pairwise_forces
     from sklearn_symgn.metrics import equation_force_r2, message_force_r2
@@ -120,7 +121,33 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
     row["ood_r2_network"] = model.score(X_new, y_new)
     row["ood_r2_equations"] = model.symbolic_model_.score(X_new, y_new)
     row["paper_message_r2"] = PAPER_TABLE1.get((law, dim), {}).get(strategy)
+    if figures is not None:
+        row["figures"] = save_figures(model, X[n_train:], F[n_train:], Path(figures),
+                                      f"{law}-{dim}-{strategy}")
     return row
+
+
+def save_figures(model, X_test, F_test, folder, stem):
+    """Messages vs forces and the Pareto front of the first distilled equation, as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sklearn_symgn.plotting import plot_message_forces, plot_pareto_front
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    fig = plot_message_forces(model, X_test, F_test)
+    fig.suptitle(f"{stem}: top message components vs the true forces", y=1.02)
+    paths["messages"] = folder / f"{stem}-messages.png"
+    fig.savefig(paths["messages"], dpi=110, bbox_inches="tight")
+    equation = model.radial_equation_ or model.edge_equations_[0]
+    fig = plot_pareto_front(equation)
+    paths["pareto"] = folder / f"{stem}-pareto.png"
+    fig.savefig(paths["pareto"], dpi=110, bbox_inches="tight")
+    plt.close("all")
+    return {k: str(v) for k, v in paths.items()}
 
 
 def _value(text):
@@ -166,6 +193,8 @@ def main(argv=None):
                         help="integration steps per trajectory (10 snapshots each: diverse data)")
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
                         help="estimator parameters to override, e.g. l1_strength=3")
+    parser.add_argument("--figures", action="store_true",
+                        help="save messages-vs-forces and Pareto-front PNGs under --out")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for smoke tests")
     parser.add_argument("--out", default="benchmarks/results/nbody")
     args = parser.parse_args(argv)
@@ -181,7 +210,8 @@ def main(argv=None):
                 for strategy in args.strategies:
                     row = run_system(law, dim, strategy, n_samples=args.n_samples,
                                      max_epochs=args.max_epochs, n_steps=args.n_steps,
-                                     quick=args.quick, overrides=overrides)
+                                     quick=args.quick, overrides=overrides,
+                                     figures=out / "figures" if args.figures else None)
                     row["cpu_threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
                     rows.append(row)
                     log.write(json.dumps(row) + "\n")

@@ -16,7 +16,7 @@ def test_reproduce_nbody_quick(tmp_path, capsys):
     finally:
         sys.path.remove(str(BENCHMARKS))
     rows = main(["--quick", "--laws", "r2", "--dims", "2", "--strategies", "l1",
-                 "--out", str(tmp_path)])
+                 "--figures", "--out", str(tmp_path)])
     assert len(rows) == 1
     row = json.loads((tmp_path / "results.jsonl").read_text().splitlines()[0])
     for key in ("test_r2", "message_r2_F", "message_r2_F_over_m", "recovery_r2",
@@ -29,6 +29,9 @@ def test_reproduce_nbody_quick(tmp_path, capsys):
     assert table[0].startswith("| law | dim | strategy |") and len(table) == 3
     assert table[2].startswith("| r2 | 2 | l1 |") and table[2].count("|") == 13
     assert "r2-2 l1" in capsys.readouterr().out
+    for kind in ("messages", "pareto"):
+        png = tmp_path / "figures" / f"r2-2-l1-{kind}.png"
+        assert png.read_bytes()[:4] == b"\x89PNG" and row["figures"][kind] == str(png)
 
 
 @pytest.mark.slow
