@@ -51,3 +51,15 @@ def test_l1_recovers_the_law_in_2d(law, tmp_path):
     assert row["distance_ratio"] >= 1.5
     assert row["distill_s"] <= 60
     assert row["ood_r2_equations"] >= row["ood_r2_network"]
+
+
+def test_bench_symbolic_quick(capsys):
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from bench_symbolic import main
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    results = main(["--quick"])
+    assert set(results) <= {"operon", "gplearn"} and "operon" in results
+    out = capsys.readouterr().out
+    assert "alignment residual" in out and "operon  max_time=  1 s" in out
