@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _cli import parse_value
 
 LAWS = ("spring", "r1", "r2", "charge", "damped", "discontinuous")
 STRATEGIES = ("standard", "bottleneck", "l1", "kl")
@@ -150,15 +151,6 @@ def save_figures(model, X_test, F_test, folder, stem):
     return {k: str(v) for k, v in paths.items()}
 
 
-def _value(text):
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
 def _max_distance(X, dim):
     pos = X[..., :dim]
     return float(np.linalg.norm(pos[:, :, None] - pos[:, None, :], axis=-1).max())
@@ -200,7 +192,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.n_samples, args.max_epochs = 400, 2
-    overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
+    overrides = {k: parse_value(v) for k, v in (item.split("=", 1) for item in args.set)}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []

@@ -18,21 +18,14 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-
-def _value(text):
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
+from _cli import parse_value
 
 
 def _parse_grid(items):
     grid = {}
     for item in items:
         key, values = item.split("=", 1)
-        grid[key] = [_value(v) for v in values.split(",")]
+        grid[key] = [parse_value(v) for v in values.split(",")]
     return grid
 
 
