@@ -50,7 +50,7 @@ PAPER_TABLE1 = {
 #: Data recipe per law. Singular laws train on snapshots without close encounters (their
 #: accelerations there reach 10^4 times the median); the equations are checked on all distances.
 DATA_RECIPES = {
-    "r1": {"min_distance": 0.3},
+    "r1": {"min_distance": 0.1},
     "r2": {"min_distance": 0.5},
     "charge": {"min_distance": 0.5},
 }
