@@ -23,38 +23,38 @@ import argparse
 import time
 
 import numpy as np
+from reproduce_nbody import DATA_RECIPES, RECOVERY_MIN_DISTANCE
 
 
 def recorded_profile(law, n_samples, max_epochs, seed=0):
     """Train, record messages, align them; return fit rows, fresh rows and their true profile."""
     from sklearn_symgn import SymbolicGNRegressor
-    from sklearn_symgn.central import central_alignment
+    from sklearn_symgn.central import central_alignment, radial_profile, unit_directions
     from sklearn_symgn.datasets import make_nbody, pairwise_forces
     from sklearn_symgn.distill import edge_variables
     from sklearn_symgn.messages import collect_messages, rank_components
 
-    recipe = {"min_distance": 0.5} if law in ("r2", "charge") else {}
     X, y, names = make_nbody(law, n_samples=n_samples, n_steps=50, random_state=seed,
-                             return_feature_names=True, **recipe)
+                             return_feature_names=True, **DATA_RECIPES.get(law, {}))
     model = SymbolicGNRegressor(feature_names=names, receiver_columns=[names.index("q")],
                                 max_epochs=max_epochs, random_state=seed).fit(X, y)
     edges = collect_messages(model, X, max_edges=5000, random_state=seed)
     messages = edges.messages[:, rank_components(edges)[0][:2]]
     table, variables = edge_variables(edges.x_receiver, edges.x_sender, [0, 1], names)
-    u = table[:, :2] / table[:, 2:3]
-    transform, residual = central_alignment(messages, u)
-    profile = np.sum((messages @ transform.T) * u, axis=1)
+    rows, u = unit_directions(table, np.arange(len(table)), 2)
+    transform, residual = central_alignment(messages[rows], u)
+    rows, profile = radial_profile(messages @ transform.T, table, rows, 2)
 
     X_new, _ = make_nbody(law, n_samples=500, n_steps=50, random_state=seed + 1,
-                          min_distance=0.1)
+                          min_distance=RECOVERY_MIN_DISTANCE)
     X_new[250:, :, :2] *= 2.0
     F_new = pairwise_forces(law, X_new, dim=2)
     s, i, j = np.nonzero(~np.eye(X_new.shape[1], dtype=bool)[None].repeat(len(X_new), 0))
     fresh, _ = edge_variables(X_new[s, i], X_new[s, j], [0, 1], names)
     true_radial = np.sum(F_new[s, i, j] * fresh[:, :2] / fresh[:, 2:3], axis=1)
-    if law == "r2":  # the edge model does not see m_i: its messages are F / m_i
+    if law in ("r1", "r2"):  # the edge model does not see m_i: its messages are F / m_i
         true_radial = true_radial / X_new[s, i, -1]
-    return (table[:, 2:], profile, variables[2:]), (fresh[:, 2:], true_radial), residual
+    return (table[rows, 2:], profile, variables[2:]), (fresh[:, 2:], true_radial), residual
 
 
 def reaches_law(predict, fresh, truth):

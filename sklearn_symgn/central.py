@@ -14,7 +14,7 @@ import sympy
 from .symbolic import Equation
 
 __all__ = ["ALIGNMENT_TOLERANCE", "MESSAGE_FORMS", "central_alignment", "central_equations",
-           "resolve_message_form"]
+           "radial_profile", "resolve_message_form", "unit_directions"]
 
 #: ``message_form="auto"`` treats messages as central when, once aligned, they are this close to
 #: parallel to the edge directions (median ``|sin|`` of the angle; unrelated messages: ~0.7 in 2-D).
@@ -77,10 +77,28 @@ def central_alignment(messages, directions):
     along = np.abs(np.sum(v * u, axis=1))
     sine = np.sqrt(np.clip(1 - (along / np.maximum(v_norm, np.finfo(float).tiny)) ** 2, 0, 1))
     residual = float(np.median(sine[v_norm > 0])) if np.any(v_norm > 0) else 1.0
-    aligned_std = np.std(m @ transform.T, axis=0)
+    aligned_std = np.std(v, axis=0)
     transform *= (np.mean(np.std(m, axis=0)) / np.maximum(aligned_std, np.finfo(float).tiny))[:, None]
     return transform, residual
 
+
+def unit_directions(table, rows, dim):
+    """Rows of ``rows`` with a non-zero distance, and their unit vectors ``(p_j - p_i) / r``.
+
+    ``table`` holds edge variables as from :func:`~sklearn_symgn.distill.edge_variables`:
+    ``d<p>`` columns first, then ``r``.
+    """
+    rows = rows[table[rows, dim] > 0] if dim else rows[:0]
+    return rows, table[rows, :dim] / table[rows, dim, None]
+
+
+def radial_profile(aligned, table, rows, dim):
+    """Radial component ``g = m · u`` of aligned messages on ``rows`` (zero-length edges left out).
+
+    Returns the rows used and ``g`` on them.
+    """
+    rows, directions = unit_directions(table, rows, dim)
+    return rows, np.sum(aligned[rows] * directions, axis=1)
 
 
 def resolve_message_form(form, selected, table, fit_edges, dim, verbose=0):
@@ -113,8 +131,7 @@ def resolve_message_form(form, selected, table, fit_edges, dim, verbose=0):
         raise ValueError(f"message_form must be one of {MESSAGE_FORMS}; got {form!r}.")
     if form == "raw":
         return "raw", np.eye(k), float("nan")
-    r = table[fit_edges, dim] if dim else np.zeros(len(fit_edges))
-    usable = fit_edges[r > 0]
+    usable, directions = unit_directions(table, fit_edges, dim)
     if k != dim or len(usable) < 10 * k * k:
         if form != "auto":
             raise ValueError(
@@ -122,7 +139,6 @@ def resolve_message_form(form, selected, table, fit_edges, dim, verbose=0):
                 f"columns ({dim}; got {k}) and at least {10 * k * k} edges of non-zero length."
             )
         return "raw", np.eye(k), float("nan")
-    directions = table[usable, :dim] / table[usable, dim, None]
     transform, residual = central_alignment(selected[usable], directions)
     if form == "auto":
         form = "central" if residual <= ALIGNMENT_TOLERANCE else "raw"

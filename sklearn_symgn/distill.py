@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
 
 from .base import GraphScoreMixin
-from .central import central_equations, resolve_message_form
+from .central import central_equations, radial_profile, resolve_message_form
 from .data.inputs import flatten_graphs, node_targets, shape_node_output, to_graph_input
 from .messages import collect_messages, rank_components
 
@@ -27,7 +27,6 @@ __all__ = [
     "edge_variables",
     "node_variables",
 ]
-
 
 
 def edge_variables(x_receiver, x_sender, position_columns, feature_names):
@@ -196,9 +195,7 @@ def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edg
     radial = None
     if form == "central":
         dim = len(positions)
-        rows = fit_edges[table[fit_edges, dim] > 0]
-        directions = table[rows, :dim] / table[rows, dim, None]
-        profile = np.sum(selected[rows] * directions, axis=1)  # the radial component
+        rows, profile = radial_profile(selected, table, fit_edges, dim)
         start = time.perf_counter()
         fitted = clone(backend).fit(table[rows, dim:], profile, variables[dim:], target_name="g")
         radial = fitted.equation_

@@ -7,7 +7,7 @@ from sklearn.metrics import r2_score
 from .distill import edge_variables
 from .messages import collect_messages, rank_components
 
-__all__ = ["equation_force_r2", "linear_fit_r2", "message_force_r2"]
+__all__ = ["edge_forces", "equation_force_r2", "linear_fit_r2", "message_force_r2"]
 
 
 def linear_fit_r2(targets, components):
@@ -71,12 +71,39 @@ def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
     >>> sorted(message_force_r2(model.fit(X, y), X, F))
     ['components', 'force', 'force_over_mass']
     """
+    edges, components, f, f_over_m = edge_forces(
+        estimator, X, forces, n_components=n_components, mass_column=mass_column,
+        max_edges=max_edges, random_state=random_state,
+    )
+    top = edges.messages[:, components]
+    return {
+        "force": linear_fit_r2(f, top),
+        "force_over_mass": linear_fit_r2(f_over_m, top),
+        "components": components,
+    }
+
+
+def edge_forces(estimator, X, forces, *, n_components=None, mass_column=-1, max_edges=20_000,
+                random_state=0):
+    """Messages on (a subsample of) the edges of ``X`` beside the true force of each edge.
+
+    Shared by :func:`message_force_r2` and
+    :func:`~sklearn_symgn.plotting.plot_message_forces`; parameters as there.
+
+    Returns
+    -------
+    edges : EdgeMessages
+    components : ndarray of int
+        The ``n_components`` most significant message components.
+    force, force_over_mass : ndarray of shape (n_edges, dim)
+        True force of each recorded edge, and that force over the receiver's mass.
+    """
     forces = np.asarray(forces, dtype=np.float64)
     X = np.asarray(X)
-    if forces.ndim != 4 or forces.shape[:3] != (X.shape[0], X.shape[1], X.shape[1]):
+    if X.ndim != 3 or forces.ndim != 4 or forces.shape[:3] != (len(X), X.shape[1], X.shape[1]):
         raise ValueError(
-            f"forces must have shape (n_samples, n_nodes, n_nodes, dim) = ({X.shape[0]}, "
-            f"{X.shape[1]}, {X.shape[1]}, dim) to match X; got {forces.shape}."
+            "forces must have shape (n_samples, n_nodes, n_nodes, dim) matching X of shape "
+            f"(n_samples, n_nodes, n_features); got X {X.shape} and forces {forces.shape}."
         )
     edges = collect_messages(estimator, X, max_edges=max_edges, random_state=random_state)
     k = forces.shape[-1] if n_components is None else int(n_components)
@@ -85,14 +112,9 @@ def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
             f"n_components must be in [1, {edges.messages.shape[1]}]; got {n_components}."
         )
     order, _ = rank_components(edges)
-    top = edges.messages[:, order[:k]]
     f = forces[edges.graph, edges.receiver, edges.sender]
     mass = edges.x_receiver[:, mass_column].astype(np.float64)
-    return {
-        "force": linear_fit_r2(f, top),
-        "force_over_mass": linear_fit_r2(f / mass[:, None], top),
-        "components": order[:k],
-    }
+    return edges, order[:k], f, f / mass[:, None]
 
 
 def equation_force_r2(estimator, X, forces, *, mass_column=-1, min_distance=None):
@@ -142,12 +164,13 @@ def equation_force_r2(estimator, X, forces, *, mass_column=-1, min_distance=None
         raise ValueError(f"min_distance must be a non-negative number; got {min_distance!r}.")
     s, i, j = np.nonzero(~np.eye(X.shape[1], dtype=bool)[None].repeat(len(X), 0))
     positions = estimator.position_columns_
-    r = np.linalg.norm(X[s, j][:, positions] - X[s, i][:, positions], axis=1)
+    table, _ = edge_variables(X[s, i], X[s, j], positions, estimator.feature_names_)
+    r = table[:, len(positions)] if positions else np.zeros(len(table))
     if min_distance is not None:
-        s, i, j, r = s[r >= min_distance], i[r >= min_distance], j[r >= min_distance], r[r >= min_distance]
+        keep = r >= min_distance
+        s, i, j, r, table = s[keep], i[keep], j[keep], r[keep], table[keep]
     if len(s) < 2:
         raise ValueError("Fewer than two pairs are left to evaluate; lower min_distance.")
-    table, _ = edge_variables(X[s, i], X[s, j], positions, estimator.feature_names_)
     phi = np.column_stack([eq(table) for eq in estimator.edge_equations_])
     f = forces[s, i, j]
     f_over_m = f / X[s, i, mass_column][:, None]

@@ -9,7 +9,7 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from .messages import collect_messages, rank_components
+from .metrics import edge_forces
 from .symbolic import Equation
 
 __all__ = [
@@ -96,22 +96,14 @@ def plot_message_forces(estimator, X, forces, *, n_components=None, mass_column=
     -------
     matplotlib.figure.Figure
     """
-    X = np.asarray(X)
-    forces = np.asarray(forces, dtype=np.float64)
-    if X.ndim != 3 or forces.ndim != 4 or forces.shape[:3] != (len(X), X.shape[1], X.shape[1]):
-        raise ValueError(
-            "forces must have shape (n_samples, n_nodes, n_nodes, dim) matching X of shape "
-            f"(n_samples, n_nodes, n_features); got X {X.shape} and forces {forces.shape}."
-        )
-    edges = collect_messages(estimator, X, max_edges=max_edges, random_state=random_state)
-    k = forces.shape[-1] if n_components is None else int(n_components)
-    if not 1 <= k <= edges.messages.shape[1]:
-        raise ValueError(f"n_components must be in [1, {edges.messages.shape[1]}]; got {k}.")
-    order, _ = rank_components(edges)
-    f = forces[edges.graph, edges.receiver, edges.sender]
-    candidates = {"F": f, "F / m_i": f / edges.x_receiver[:, mass_column, None]}
+    edges, components, f, f_over_m = edge_forces(
+        estimator, X, forces, n_components=n_components, mass_column=mass_column,
+        max_edges=max_edges, random_state=random_state,
+    )
+    candidates = {"F": f, "F / m_i": f_over_m}
+    k = len(components)
     fig, axes = _axes(axes, k)
-    for ax, c in zip(axes, order[:k]):
+    for ax, c in zip(axes, components):
         message = edges.messages[:, c]
         fits = {name: LinearRegression().fit(t, message).predict(t) for name, t in candidates.items()}
         name = max(fits, key=lambda n: r2_score(message, fits[n]))

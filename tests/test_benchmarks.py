@@ -9,12 +9,17 @@ import pytest
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
-def test_reproduce_nbody_quick(tmp_path, capsys):
+def benchmark_main(name):
+    """The ``main`` of ``benchmarks/<name>.py`` (scripts, not a package: imported by path)."""
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        from reproduce_nbody import main
+        return __import__(name).main
     finally:
         sys.path.remove(str(BENCHMARKS))
+
+
+def test_reproduce_nbody_quick(tmp_path, capsys):
+    main = benchmark_main("reproduce_nbody")
     rows = main(["--quick", "--laws", "r2", "--dims", "2", "--strategies", "l1",
                  "--figures", "--out", str(tmp_path)])
     assert len(rows) == 1
@@ -41,11 +46,7 @@ def test_l1_recovers_the_law_in_2d(law, tmp_path):
     2 cores): the distilled L1 messages follow the true forces (or F/m_i) with R² ≥ 0.99 on
     fresh pairs reaching 1.5x the largest training distance, in under 60 s of distillation, and
     out of distribution the equations score at least the network."""
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        from reproduce_nbody import main
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    main = benchmark_main("reproduce_nbody")
     (row,) = main(["--laws", law, "--dims", "2", "--strategies", "l1", "--out", str(tmp_path)])
     assert row["recovered"], row
     assert row["distance_ratio"] >= 1.5
@@ -54,11 +55,7 @@ def test_l1_recovers_the_law_in_2d(law, tmp_path):
 
 
 def test_bench_symbolic_quick(capsys):
-    sys.path.insert(0, str(BENCHMARKS))
-    try:
-        from bench_symbolic import main
-    finally:
-        sys.path.remove(str(BENCHMARKS))
+    main = benchmark_main("bench_symbolic")
     results = main(["--quick"])
     assert set(results) <= {"operon", "gplearn"} and "operon" in results
     out = capsys.readouterr().out
