@@ -339,12 +339,8 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            layer = InteractionLayer(
-                n_features, positions, message_dim, n_targets, hidden, self.activation,
-                self.edge_features, kl=self.regularization == "kl", receiver_columns=receivers,
-            )
-            module = GraphNetwork(
-                layer, self.graph_, *self._scales(inputs, positions), self.translation_std
+            module = self._build_module(
+                inputs, n_features, n_targets, hidden, positions, message_dim, receivers
             )
             self.net_ = self._build_net(module, inputs.n_graphs)
             self.net_.fit(self._dataset(inputs), y=None)
@@ -352,6 +348,17 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         if self.predict_with == "equations":
             self.distill(X, y)
         return self
+
+    def _build_module(self, inputs, n_features, n_targets, hidden, positions, message_dim,
+                      receivers):
+        """The torch module to train (seeded by the caller); sibling estimators override it."""
+        layer = InteractionLayer(
+            n_features, positions, message_dim, n_targets, hidden, self.activation,
+            self.edge_features, kl=self.regularization == "kl", receiver_columns=receivers,
+        )
+        return GraphNetwork(
+            layer, self.graph_, *self._scales(inputs, positions), self.translation_std
+        )
 
     def _build_net(self, module, n_graphs):
         n_train = n_graphs if self.validation_fraction is None else n_graphs - int(

@@ -102,3 +102,36 @@ def test_min_distance_drops_close_encounters_and_tops_up():
         make_nbody("spring", n_samples=50, min_distance=100, random_state=0)
     with pytest.raises(ValueError, match="min_distance"):
         make_nbody("spring", n_samples=50, min_distance=-1)
+
+
+@pytest.mark.parametrize("law", ["spring", "r1", "r2", "charge"])
+def test_integrate_nbody_conserves_energy(law):
+    from sklearn_symgn.datasets import integrate_nbody, nbody_energy
+
+    X, _ = make_nbody(law, n_samples=2, n_steps=10, min_distance=0.3, random_state=1)
+    trajectory = integrate_nbody(law, X, 200, dim=2)
+    assert trajectory.shape == (201, *X.shape)
+    np.testing.assert_array_equal(trajectory[0], X)
+    energy = nbody_energy(law, trajectory, dim=2)
+    assert np.abs(energy - energy[0]).max() < 1e-3 * (1 + np.abs(energy[0]).max())
+
+
+@pytest.mark.parametrize("law", ["spring", "r1", "r2", "charge", "discontinuous"])
+def test_pair_potential_gradient_is_the_force(law):
+    from sklearn_symgn.datasets import pair_potential
+    from sklearn_symgn.datasets._nbody import SOFTENING, _force_magnitude
+
+    r, h = np.linspace(0.3, 3.0, 7), 1e-6
+    dU = (pair_potential(law, r + h, 2, 3, 1, -1) - pair_potential(law, r - h, 2, 3, 1, -1)) / (2 * h)
+    np.testing.assert_allclose(dU, _force_magnitude(law, r + SOFTENING, 2, 3, 1, -1), atol=1e-4)
+
+
+def test_energy_and_integrator_reject_bad_states():
+    from sklearn_symgn.datasets import integrate_nbody, nbody_energy
+
+    with pytest.raises(ValueError, match="shape"):
+        nbody_energy("spring", np.zeros((3, 4, 5)), dim=2)
+    with pytest.raises(ValueError, match="NaN"):
+        integrate_nbody("spring", np.full((1, 2, 6), np.nan), 3, dim=2)
+    with pytest.raises(ValueError, match="Unknown law"):
+        integrate_nbody("gravity", np.zeros((1, 2, 6)), 3, dim=2)

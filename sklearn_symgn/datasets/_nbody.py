@@ -12,7 +12,10 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 
-__all__ = ["NBODY_LAWS", "make_nbody", "pairwise_forces", "nbody_feature_names"]
+__all__ = [
+    "NBODY_LAWS", "integrate_nbody", "make_nbody", "nbody_energy", "nbody_feature_names",
+    "pair_potential", "pairwise_forces",
+]
 
 SOFTENING = 0.01
 
@@ -40,6 +43,93 @@ def _force_magnitude(law, r_soft, mass_i, mass_j, charge_i, charge_j):
     if law == "discontinuous":
         return np.where(r_soft >= 2.0, 2.0 * (r_soft - 1.0), 0.0)
     raise ValueError(f"Unknown law {law!r}; expected one of {sorted(NBODY_LAWS)}.")
+
+
+def pair_potential(law, r, m_i=1.0, m_j=1.0, q_i=1.0, q_j=1.0):
+    """Pair potential ``U`` of a law at distance ``r`` (softened inside: ``r' = r + 0.01``).
+
+    Parameters
+    ----------
+    law : str
+        One of ``NBODY_LAWS``; ``"damped"`` returns the spring part (damping has no potential).
+    r : array-like
+        Distances (broadcast with the other arguments).
+    m_i, m_j, q_i, q_j : array-like, default=1.0
+        Masses and charges of the two bodies.
+
+    Returns
+    -------
+    U : ndarray
+        ``-m_i m_j / r'`` (r2), ``m_i m_j log r'`` (r1), ``(r' - 1)**2`` (spring, damped),
+        ``q_i q_j / r'`` (charge), ``(r' - 1)**2 [r' >= 2]`` (discontinuous).
+
+    Examples
+    --------
+    >>> from sklearn_symgn.datasets import pair_potential
+    >>> float(pair_potential("spring", 0.99))
+    0.0
+    """
+    if law not in NBODY_LAWS:
+        raise ValueError(f"Unknown law {law!r}; expected one of {sorted(NBODY_LAWS)}.")
+    r_soft = np.asarray(r, dtype=float) + SOFTENING
+    m_i, m_j, q_i, q_j = (np.asarray(a, dtype=float) for a in (m_i, m_j, q_i, q_j))
+    if law == "r2":
+        return -m_i * m_j / r_soft
+    if law == "r1":
+        return m_i * m_j * np.log(r_soft)
+    if law == "charge":
+        return q_i * q_j / r_soft
+    spring = (r_soft - 1.0) ** 2
+    if law == "discontinuous":
+        return np.where(r_soft >= 2.0, spring, 0.0)
+    return spring
+
+
+def _check_state(X, dim, name="X"):
+    X = np.asarray(X, dtype=float)
+    if dim not in (2, 3):
+        raise ValueError(f"dim must be 2 or 3; got {dim!r}.")
+    if X.ndim < 2 or X.shape[-1] != 2 * dim + 2:
+        raise ValueError(
+            f"{name} must have shape (..., n_bodies, {2 * dim + 2}) = [pos, vel, charge, mass] "
+            f"for dim={dim}; got {X.shape}."
+        )
+    if not np.all(np.isfinite(X)):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    return X
+
+
+def nbody_energy(law, X, *, dim):
+    """Total energy (kinetic + pair potential, each unordered pair once) of N-body states.
+
+    Parameters
+    ----------
+    law : str
+        One of ``NBODY_LAWS``. For ``"damped"`` this is the spring energy, which damping dissipates.
+    X : array-like of shape (..., n_bodies, 2 * dim + 2)
+        Node features ``[pos, vel, charge, mass]``.
+    dim : {2, 3}
+        Spatial dimension.
+
+    Returns
+    -------
+    energy : ndarray of shape X.shape[:-2]
+
+    Examples
+    --------
+    >>> from sklearn_symgn.datasets import make_nbody, nbody_energy
+    >>> X, _ = make_nbody("spring", n_samples=3, random_state=0)
+    >>> nbody_energy("spring", X, dim=2).shape
+    (3,)
+    """
+    X = _check_state(X, dim)
+    pos, vel = X[..., :dim], X[..., dim : 2 * dim]
+    charge, mass = X[..., 2 * dim], X[..., 2 * dim + 1]
+    kinetic = 0.5 * np.sum(mass * np.sum(vel**2, axis=-1), axis=-1)
+    i, j = np.triu_indices(X.shape[-2], k=1)
+    r = np.linalg.norm(pos[..., j, :] - pos[..., i, :], axis=-1)
+    potential = pair_potential(law, r, mass[..., i], mass[..., j], charge[..., i], charge[..., j])
+    return kinetic + potential.sum(axis=-1)
 
 
 def pairwise_forces(law, X, *, dim):
@@ -108,13 +198,63 @@ def _simulate(law, n_traj, n_bodies, dim, n_steps, sample_every, dt, damping, rn
         if step % sample_every == 0:
             snapshots[k] = state
             k += 1
-        k1 = _derivative(law, state, dim, damping)
-        k2 = _derivative(law, state + 0.5 * dt * k1, dim, damping)
-        k3 = _derivative(law, state + 0.5 * dt * k2, dim, damping)
-        k4 = _derivative(law, state + dt * k3, dim, damping)
-        state = state + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+        state = _rk4_step(law, state, dim, damping, dt)
     # trajectory-major order, so consecutive samples of one trajectory stay together
     return snapshots.transpose(1, 0, 2, 3).reshape(-1, n_bodies, n_features)
+
+
+def _rk4_step(law, state, dim, damping, dt):
+    k1 = _derivative(law, state, dim, damping)
+    k2 = _derivative(law, state + 0.5 * dt * k1, dim, damping)
+    k3 = _derivative(law, state + 0.5 * dt * k2, dim, damping)
+    k4 = _derivative(law, state + dt * k3, dim, damping)
+    return state + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def integrate_nbody(law, X0, n_steps, *, dim, dt=None, damping=0.5):
+    """Integrate N-body states forward with the true law (fourth-order Runge-Kutta).
+
+    Parameters
+    ----------
+    law : str
+        One of ``NBODY_LAWS``.
+    X0 : array-like of shape (n_systems, n_bodies, 2 * dim + 2)
+        Initial states ``[pos, vel, charge, mass]``.
+    n_steps : int
+        Number of steps.
+    dim : {2, 3}
+        Spatial dimension.
+    dt : float, default=None
+        Time step; ``None`` uses the law's value in ``NBODY_LAWS``.
+    damping : float, default=0.5
+        Damping of the ``"damped"`` law.
+
+    Returns
+    -------
+    trajectory : ndarray of shape (n_steps + 1, n_systems, n_bodies, 2 * dim + 2)
+        ``trajectory[0]`` is ``X0``.
+
+    Examples
+    --------
+    >>> from sklearn_symgn.datasets import integrate_nbody, make_nbody
+    >>> X, _ = make_nbody("spring", n_samples=2, random_state=0)
+    >>> integrate_nbody("spring", X, 10, dim=2).shape
+    (11, 2, 4, 6)
+    """
+    if law not in NBODY_LAWS:
+        raise ValueError(f"Unknown law {law!r}; expected one of {sorted(NBODY_LAWS)}.")
+    X0 = _check_state(X0, dim, "X0")
+    if not isinstance(n_steps, Integral) or n_steps < 0:
+        raise ValueError(f"n_steps must be a non-negative int; got {n_steps!r}.")
+    dt = NBODY_LAWS[law] if dt is None else float(dt)
+    if not dt > 0:
+        raise ValueError(f"dt must be positive; got {dt!r}.")
+    out = np.empty((n_steps + 1, *X0.shape))
+    out[0] = state = X0
+    for step in range(n_steps):
+        state = _rk4_step(law, state, dim, damping, dt)
+        out[step + 1] = state
+    return out
 
 
 def nbody_feature_names(dim):
