@@ -11,6 +11,7 @@ alignment residual says how central the messages are.
 import numpy as np
 import sympy
 
+from ._validation import check_option
 from .symbolic import Equation
 
 __all__ = ["ALIGNMENT_TOLERANCE", "MESSAGE_FORMS", "central_alignment", "central_equations",
@@ -127,8 +128,7 @@ def resolve_message_form(form, selected, table, fit_edges, dim, verbose=0):
         Alignment residual (NaN when alignment was not attempted).
     """
     k = selected.shape[1]
-    if form not in MESSAGE_FORMS:
-        raise ValueError(f"message_form must be one of {MESSAGE_FORMS}; got {form!r}.")
+    check_option(form, MESSAGE_FORMS, "message_form")
     if form == "raw":
         return "raw", np.eye(k), float("nan")
     usable, directions = unit_directions(table, fit_edges, dim)

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import LRScheduler, ProgressBar
 from skorch.dataset import ValidSplit
 
+from ._validation import check_string_params
 from .base import GraphScoreMixin
 from .data.graphs import CompleteGraph, _GraphBuilder
 from .data.inputs import add_missing_edges, shape_node_output, to_graph_input
@@ -22,6 +23,8 @@ from .training import (
     DenseGraphDataset,
     GraphListDataset,
     GraphNet,
+    StopOnNonFiniteLoss,
+    TrainingDivergedError,
     collate,
 )
 
@@ -316,7 +319,16 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         Returns
         -------
         self : SymbolicGNRegressor
+
+        Raises
+        ------
+        ValueError, TypeError
+            For invalid parameters or input, naming the argument.
+        sklearn_symgn.training.TrainingDivergedError
+            At the first batch whose loss is NaN or infinite: training stops there, since the
+            weights are no longer usable, instead of returning a network that predicts NaN.
         """
+        check_string_params(self)
         self._validate_params()
         inputs = to_graph_input(self, X, y, reset=True, require_y=True)
         n_features = self.n_features_in_
@@ -369,7 +381,7 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
             policy=torch.optim.lr_scheduler.OneCycleLR, max_lr=self.lr, total_steps=steps, final_div_factor=1e5,
             step_every="batch",
         )
-        callbacks = [("lr_scheduler", scheduler)]
+        callbacks = [("lr_scheduler", scheduler), ("stop_on_non_finite", StopOnNonFiniteLoss())]
         if self.verbose >= 2:
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks += list(self.callbacks or [])
@@ -403,8 +415,8 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
 
     def _check_training(self):
         losses = self.net_.history[:, "train_loss"]
-        if not np.all(np.isfinite(losses)):
-            raise RuntimeError(
+        if not np.all(np.isfinite(losses)):  # e.g. a user callback that swallowed the error
+            raise TrainingDivergedError(
                 "Training diverged (non-finite loss). Lower `lr`, check the inputs for extreme "
                 "values, or increase `batch_size`."
             )
@@ -438,6 +450,11 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         inputs = self._network_inputs(X)
         with torch.random.fork_rng(devices=[]):  # DataLoader iteration draws from the global RNG
             pred = self.net_.predict(self._dataset(inputs)).astype(np.float64)
+        if not np.all(np.isfinite(pred)):
+            raise ValueError(
+                "The network's predictions for X are not finite: X holds values so far outside "
+                "the training data that the network overflows. Check X's units and scale."
+            )
         return shape_node_output(pred, inputs, self._node_target_shape)
 
     def distill(self, X, y=None, *, n_components=None, max_edges=5000, max_nodes=5000,

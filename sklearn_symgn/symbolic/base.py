@@ -6,6 +6,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import StrOptions
 
+from .._validation import check_string_params
 from .equations import SELECTIONS, Equation
 
 __all__ = ["SymbolicBackend"]
@@ -43,6 +44,7 @@ class SymbolicBackend(BaseEstimator):
         -------
         self
         """
+        check_string_params(self)
         self._validate_params()
         X = check_array(X, dtype=np.float64, input_name="X")
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")

@@ -6,6 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._validation import check_option
 from ._parse import parse_infix
 from .base import SymbolicBackend
 
@@ -97,12 +98,10 @@ class OperonBackend(SymbolicBackend):
 
     def _allowed_symbols(self):
         binary, unary = list(self.binary_operators), list(self.unary_operators)
-        bad = [op for op in binary if op not in BINARY] + [op for op in unary if op not in UNARY]
-        if bad:
-            raise ValueError(
-                f"Unknown operators {bad}: binary_operators take {sorted(BINARY)}, "
-                f"unary_operators take {sorted(UNARY)}."
-            )
+        for op in binary:
+            check_option(op, BINARY, "binary_operators")
+        for op in unary:
+            check_option(op, UNARY, "unary_operators")
         return ",".join([*binary, *unary, "constant", "variable"])
 
     def _search(self, X, y, feature_names):
