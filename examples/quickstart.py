@@ -1,4 +1,5 @@
-"""Quickstart: recover the force law of a 2-D spring system from a graph network's messages.
+"""Quickstart: recover the force law of a 2-D spring system from a graph network's messages
+==========================================================================================
 
 Simulates 4-body spring snapshots, trains :class:`~sklearn_symgn.SymbolicGNRegressor` with the L1
 message strategy, reads the law out of its two most significant messages with symbolic regression
@@ -9,11 +10,14 @@ The edge model sees the receiver's charge but not its mass: inertia belongs to t
 (``a = F / m``), so the messages become forces instead of forces rescaled by the receiver's mass.
 
 Run ``python examples/quickstart.py`` (1 to 3 minutes on 2 CPU cores), or with ``--quick`` for
-a seconds-long smoke run.
+a seconds-long smoke run. With matplotlib installed it also draws the training curve, the top
+messages against the true forces, the Pareto front of the distilled law and the out-of-distribution
+predictions of network and equations (:mod:`sklearn_symgn.plotting`).
 """
 
 import argparse
 import time
+import warnings
 
 import numpy as np
 
@@ -24,7 +28,7 @@ from sklearn_symgn.symbolic import OperonBackend
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").partition("\n")[0])
     parser.add_argument("--law", default="spring")
     parser.add_argument("--n-samples", type=int, default=20_000)
     parser.add_argument("--max-epochs", type=int, default=60)
@@ -77,8 +81,36 @@ def main(argv=None):
     print(f"\n{'test R² of accelerations':<26}{'network':>9}{'equations':>11}")
     for name, (net, eq) in scores.items():
         print(f"{name:<26}{net:>9.4f}{eq:>11.4f}")
+    plot(model, X[n_train:], forces[n_train:], X_ood, y_ood, show=not args.quick)
     return {"model": model, "test_r2": scores["in distribution"][0], "message_r2": msg,
             "recovery_r2": recovery, "scores": scores, "distance_ratio": r_ood / r_train}
+
+
+def plot(model, X_test, forces_test, X_ood, y_ood, show=True):
+    """Figures of the run (skipped without matplotlib); ``show`` opens them where it can."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    from sklearn_symgn.plotting import (
+        plot_message_forces,
+        plot_pareto_front,
+        plot_predicted_vs_true,
+        plot_training_history,
+    )
+
+    plot_training_history(model)
+    plot_message_forces(model, X_test, forces_test)
+    plot_pareto_front(model.radial_equation_ or model.edge_equations_[0])
+    fig, ax = plt.subplots(figsize=(4.2, 3.8))
+    plot_predicted_vs_true(model, X_ood, y_ood, ax=ax, label="network")
+    if np.all(np.isfinite(model.symbolic_model_.predict(X_ood))):
+        plot_predicted_vs_true(model.symbolic_model_, X_ood, y_ood, ax=ax, label="equations")
+    ax.set_title("out of distribution: accelerations")
+    if show:
+        with warnings.catch_warnings():  # a non-interactive backend (no display) only warns
+            warnings.simplefilter("ignore", UserWarning)
+            plt.show()
 
 
 if __name__ == "__main__":

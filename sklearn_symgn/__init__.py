@@ -5,7 +5,8 @@ with Inductive Biases" (NeurIPS 2020).
 """
 
 from .estimator import SymbolicGNRegressor
+from .hamiltonian import SymbolicHGNRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["SymbolicGNRegressor", "__version__"]
+__all__ = ["SymbolicGNRegressor", "SymbolicHGNRegressor", "__version__"]

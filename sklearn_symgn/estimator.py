@@ -422,7 +422,7 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
             )
 
     def _network_inputs(self, X):
-        check_is_fitted(self)
+        check_is_fitted(self, "net_")  # a failed fit may have set n_features_in_
         inputs = to_graph_input(self, X, reset=False, require_y=False)
         if not inputs.dense:
             add_missing_edges(inputs.X, self.graph_, self.position_columns_)

@@ -152,7 +152,9 @@ def equation_force_r2(estimator, X, forces, *, mass_column=-1, min_distance=None
     """
     from sklearn.utils.validation import check_is_fitted
 
-    check_is_fitted(estimator, "edge_equations_")
+    check_is_fitted(estimator, "edge_equations_", msg=(
+        "This %(name)s has no distilled equations (edge_equations_): call fit, then distill, "
+        "before equation_force_r2."))
     X = np.asarray(X, dtype=np.float64)
     forces = np.asarray(forces, dtype=np.float64)
     if X.ndim != 3 or forces.shape[:3] != (X.shape[0], X.shape[1], X.shape[1]):

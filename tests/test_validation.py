@@ -5,6 +5,8 @@ import pytest
 import torch
 from torch_geometric.data import Data
 
+from sklearn.exceptions import NotFittedError
+
 from sklearn_symgn import SymbolicGNRegressor
 
 from .conftest import TINY
@@ -92,3 +94,143 @@ def test_bad_graph_lists(graph_list):
         model.fit([g], np.zeros(3))
     with pytest.raises(ValueError, match="features"):
         model.fit([g, Data(x=g.x[:, :4], y=g.y)])
+
+
+# ------------------------------------------------------------------------------------------------
+# The catalogue: every public entry point, one bad argument per row. Each row must raise the
+# given type with a message naming the argument (or the expected form).
+# ------------------------------------------------------------------------------------------------
+def _catalogue():
+    from sklearn_symgn import plotting
+    from sklearn_symgn.data import FixedGraph, KNNGraph, RadiusGraph
+    from sklearn_symgn.datasets import (
+        integrate_nbody,
+        make_nbody,
+        nbody_energy,
+        pair_potential,
+        pairwise_forces,
+    )
+    from sklearn_symgn.metrics import equation_force_r2, linear_fit_r2, message_force_r2
+    from sklearn_symgn.symbolic import OperonBackend
+
+    X, y, forces, _ = make_nbody("spring", n_samples=30, random_state=0, return_forces=True,
+                                 return_feature_names=True)
+    est = lambda **kw: SymbolicGNRegressor(**{**TINY, **kw})  # noqa: E731
+    fit = lambda **kw: est(**kw).fit(X, y)  # noqa: E731
+    return {
+        # option strings: a suggestion for near misses
+        "regularization typo": (lambda: fit(regularization="bottlenek"), ValueError,
+                                "regularization.*Did you mean 'bottleneck'"),
+        "activation case": (lambda: fit(activation="ReLU"), ValueError, "Did you mean 'relu'"),
+        "predict_with typo": (lambda: fit(predict_with="equation"), ValueError,
+                              "Did you mean 'equations'"),
+        "edge_features typo": (lambda: fit(edge_features="relativ"), ValueError,
+                               "Did you mean 'relative'"),
+        "law typo": (lambda: make_nbody("sprng"), ValueError, "law.*Did you mean 'spring'"),
+        "law not a string": (lambda: pair_potential(3, 1.0), TypeError, "law must be a str"),
+        "operator typo": (lambda: OperonBackend(binary_operators=("add", "mult")).fit(
+            np.ones((5, 1)), np.ones(5)), ValueError, "binary_operators.*Did you mean 'mul'"),
+        "unary operator typo": (lambda: OperonBackend(unary_operators=("sine",)).fit(
+            np.ones((5, 1)), np.ones(5)), ValueError, "unary_operators.*Did you mean 'sin'"),
+        "selection typo": (lambda: OperonBackend(selection="bets").fit(
+            np.ones((5, 1)), np.ones(5)), ValueError, "selection.*Did you mean 'best'"),
+        # estimator parameters of the wrong type
+        "receiver_columns on a position": (lambda: fit(receiver_columns=[0]), ValueError,
+                                           "receiver_columns"),
+        "backend not a backend": (lambda: fit(backend="operon"), ValueError, "backend"),
+        "callbacks not a list": (lambda: fit(callbacks="early"), ValueError, "callbacks"),
+        "hidden sizes floats": (lambda: fit(hidden_layer_sizes=(16.5,)), ValueError,
+                                "hidden_layer_sizes"),
+        "kl_strength negative": (lambda: fit(kl_strength=-1), ValueError, "kl_strength"),
+        "translation_std negative": (lambda: fit(translation_std=-1), ValueError,
+                                     "translation_std"),
+        # inputs
+        "X a string": (lambda: est().fit("graphs", y), ValueError, "X"),
+        "X complex": (lambda: est().fit(X.astype(complex), y), ValueError, "[Cc]omplex"),
+        "y strings": (lambda: est().fit(X, np.full(y.shape, "a")), ValueError, "y|string|float"),
+        "X sparse": (lambda: est().fit(__import__("scipy").sparse.csr_matrix(X[:, 0]), y[:, 0]),
+                     TypeError, "Sparse"),
+        "zero nodes": (lambda: est().fit(X[:, :0], y[:, :0]), ValueError, "at least one node"),
+        "predict before fit": (lambda: est().predict(X), NotFittedError, "not fitted"),
+        "score before fit": (lambda: est().score(X, y), NotFittedError, "not fitted"),
+        "distill before fit": (lambda: est().distill(X, y), NotFittedError, "not fitted"),
+        "sample_weight length": (lambda: fit().score(X, y, sample_weight=np.ones(3)), ValueError,
+                                 "sample_weight|inconsistent|shape"),
+        # graph builders
+        "radius negative": (lambda: fit(graph=RadiusGraph(radius=-1.0)), ValueError, "radius"),
+        "knn zero": (lambda: fit(graph=KNNGraph(k=0)), ValueError, "'k'"),
+        "fixed edges float": (lambda: fit(graph=FixedGraph(np.zeros((2, 3)))), ValueError,
+                              "edge_index must be an integer array"),
+        "fixed edges out of range": (lambda: fit(graph=FixedGraph(np.array([[0], [7]]))),
+                                     ValueError, "outside"),
+        "fixed self loop": (lambda: fit(graph=FixedGraph(np.array([[1], [1]]))), ValueError,
+                            "self loops"),
+        # datasets
+        "n_samples zero": (lambda: make_nbody("spring", n_samples=0), ValueError, "n_samples"),
+        "dim four": (lambda: make_nbody("spring", dim=4), ValueError, "dim"),
+        "one body": (lambda: make_nbody("spring", n_bodies=1), ValueError, "n_bodies"),
+        "min_distance impossible": (lambda: make_nbody("spring", n_samples=5, min_distance=50.0,
+                                                       n_steps=5), ValueError, "min_distance"),
+        "state width": (lambda: nbody_energy("spring", np.zeros((2, 4, 5)), dim=2), ValueError,
+                        r"\(\.\.\., n_bodies, 6\)"),
+        "forces state width": (lambda: pairwise_forces("spring", np.zeros((2, 4, 7)), dim=2),
+                               ValueError, "n_bodies, 6"),
+        "integrate negative steps": (lambda: integrate_nbody("spring", X[:1], -1, dim=2),
+                                     ValueError, "n_steps"),
+        "integrate dt zero": (lambda: integrate_nbody("spring", X[:1], 2, dim=2, dt=0.0),
+                              ValueError, "dt"),
+        # metrics
+        "forces shape": (lambda: message_force_r2(fit(), X, forces[:, :2]), ValueError,
+                         "forces must have shape"),
+        "equations before distill": (lambda: equation_force_r2(fit(), X, forces), NotFittedError,
+                                     "edge_equations_"),
+        "linear_fit lengths": (lambda: linear_fit_r2(np.ones((5, 2)), np.ones((4, 2))), ValueError,
+                               "inconsistent|samples"),
+        # plotting
+        "pareto of a string": (lambda: plotting.plot_pareto_front("phi1"), TypeError,
+                               "equation must be an Equation"),
+        "predicted vs true size": (lambda: plotting.plot_predicted_vs_true(fit(), X, y[:5]),
+                                   ValueError, "y has"),
+        "history before fit": (lambda: plotting.plot_training_history(est()), NotFittedError,
+                               "not fitted"),
+    }
+
+
+CATALOGUE = _catalogue()
+
+
+@pytest.mark.parametrize("case", sorted(CATALOGUE))
+def test_bad_input_catalogue(case):
+    call, error, match = CATALOGUE[case]
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_catalogue_is_large():
+    assert len(CATALOGUE) >= 25
+
+
+def test_distill_without_significant_messages(spring_data):
+    """A network whose edge model outputs a constant (a collapsed L1 model) has nothing to distil."""
+    X, y = spring_data[0][:60], spring_data[1][:60]
+    model = SymbolicGNRegressor(**TINY).fit(X, y)
+    last = model.net_.module_.layer.edge_model[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+    with pytest.raises(ValueError, match="messages are constant"):
+        model.distill(X, y)
+
+
+def test_nan_loss_stops_training_at_once(data):
+    from sklearn_symgn.training import TrainingDivergedError
+
+    model = SymbolicGNRegressor(**{**TINY, "max_epochs": 5}, lr=1e30)
+    with pytest.raises(TrainingDivergedError, match="epoch 1, batch"):
+        model.fit(*data)
+    assert len(model.net_.history) == 1  # stopped in the first epoch
+
+
+def test_non_finite_predictions_raise(data):
+    model = SymbolicGNRegressor(**TINY).fit(*data)
+    with pytest.raises(ValueError, match="not finite"):
+        model.predict(np.full_like(data[0], 3e38))

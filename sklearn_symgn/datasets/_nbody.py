@@ -151,6 +151,8 @@ def pairwise_forces(law, X, *, dim):
         ``forces[..., i, j, :]`` is the force that body ``j`` (sender) exerts on body ``i``
         (receiver); the diagonal is zero. Damping is not a pair force and is not included.
     """
+    check_option(law, NBODY_LAWS, "law")
+    X = _check_state(X, dim)
     pos = X[..., :dim]
     charge = X[..., 2 * dim]
     mass = X[..., 2 * dim + 1]
@@ -303,16 +305,16 @@ def make_nbody(
     ``sample_every``-th state is kept until ``n_samples`` snapshots are collected. The pair potentials
     of the softened distance ``r' = r + 0.01`` are
 
-    ============== ============================================
-    law            potential ``U(r')``
-    ============== ============================================
-    ``spring``     ``(r' - 1)**2``
-    ``r1``         ``m_i m_j log r'``
-    ``r2``         ``-m_i m_j / r'``
-    ``charge``     ``q_i q_j / r'``
-    ``damped``     ``(r' - 1)**2`` plus a force ``-damping * v_i``
+    ================= ================================================
+    law               potential ``U(r')``
+    ================= ================================================
+    ``spring``        ``(r' - 1)**2``
+    ``r1``            ``m_i m_j log r'``
+    ``r2``            ``-m_i m_j / r'``
+    ``charge``        ``q_i q_j / r'``
+    ``damped``        ``(r' - 1)**2`` plus a force ``-damping * v_i``
     ``discontinuous`` ``(r' - 1)**2`` if ``r' >= 2`` else ``0``
-    ============== ============================================
+    ================= ================================================
 
     Parameters
     ----------

@@ -8,7 +8,7 @@ ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "softplus": nn
 
 
 def make_mlp(in_features, hidden_layer_sizes, out_features, activation="relu"):
-    """Build ``Linear -> act -> ... -> Linear`` with the given hidden widths.
+    """Build an MLP: ``Linear -> act`` for each hidden width, then a last ``Linear``.
 
     Parameters
     ----------

@@ -1,0 +1,123 @@
+"""Property-based: random malformed input to fit/predict only ever raises the documented errors."""
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+from sklearn.exceptions import NotFittedError
+from torch_geometric.data import Data
+
+from sklearn_symgn import SymbolicGNRegressor
+
+ALLOWED = (ValueError, TypeError, NotFittedError)
+PARAMS = {"hidden_layer_sizes": (4,), "max_epochs": 1, "batch_size": 8, "random_state": 0}
+
+values = st.one_of(
+    st.floats(-1e3, 1e3, width=32),
+    st.sampled_from([np.nan, np.inf, -np.inf, 0.0]),
+)
+shapes = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=4)
+arrays = st.one_of(  # other dtypes: ints, booleans, complex numbers, strings
+    hnp.arrays(np.int64, shapes, elements=st.integers(-5, 5)),
+    hnp.arrays(np.bool_, shapes),
+    hnp.arrays(np.complex64, shapes, elements=st.complex_numbers(max_magnitude=10, width=64)),
+    hnp.arrays(np.dtype("U3"), shapes, elements=st.sampled_from(["a", "1.5", ""])),
+)
+
+
+@st.composite
+def float_arrays(draw):
+    """Float arrays of any small shape, sometimes poisoned with NaN or infinity."""
+    shape = draw(shapes)
+    return draw(hnp.arrays(np.float64, shape, elements=values))
+
+
+@st.composite
+def graph_lists(draw):
+    graphs = []
+    for _ in range(draw(st.integers(1, 3))):
+        n = draw(st.integers(0, 4))
+        f = draw(st.integers(1, 3))
+        x = draw(hnp.arrays(np.float32, (n, f), elements=st.floats(-10, 10, width=32)))
+        g = Data(x=torch.from_numpy(x))
+        if draw(st.booleans()):
+            t = draw(st.sampled_from([(n,), (n, 2), (max(n - 1, 0),), (n, 1, 1)]))
+            g.y = torch.from_numpy(draw(hnp.arrays(np.float32, t, elements=values.map(np.float32))))
+        if draw(st.booleans()):
+            e = draw(st.integers(0, 3))
+            g.edge_index = torch.from_numpy(
+                draw(hnp.arrays(np.int64, draw(st.sampled_from([(2, e), (e,), (3, e)])),
+                                elements=st.integers(-1, 5)))
+            )
+        graphs.append(g)
+    return graphs
+
+
+MUTATIONS = ["none", "nan", "inf", "drop_axis", "add_axis", "samples", "nodes", "empty",
+             "ints", "strings", "complex", "transpose"]
+
+
+def _mutate(a, how, rng):
+    if a is None or how == "none":
+        return a
+    a = np.array(a, dtype=np.float64)
+    if how in ("nan", "inf") and a.size:
+        a.flat[rng.integers(a.size)] = np.nan if how == "nan" else np.inf
+        return a
+    return {
+        "drop_axis": lambda: a[..., 0],
+        "add_axis": lambda: a[..., None],
+        "samples": lambda: a[:-1],
+        "nodes": lambda: a[:, :-1] if a.ndim > 1 else a,
+        "empty": lambda: a[:0],
+        "ints": lambda: a.astype(np.int64),
+        "strings": lambda: a.astype(str),
+        "complex": lambda: a.astype(np.complex64),
+        "transpose": lambda: a.T,
+    }.get(how, lambda: a)()
+
+
+@st.composite
+def near_valid(draw):
+    """A valid ``(X, y, X_new)`` triple, then one random mutation of each part (often none)."""
+    S, n, F, T = (draw(st.integers(lo, hi)) for lo, hi in ((1, 6), (1, 4), (1, 4), (1, 3)))
+    X = draw(hnp.arrays(np.float64, (S, n, F), elements=st.floats(-10, 10, width=32)))
+    y = draw(hnp.arrays(np.float64, (S, n, T), elements=st.floats(-10, 10, width=32)))
+    X_new = draw(hnp.arrays(np.float64, (draw(st.integers(1, 3)), n, F),
+                            elements=st.floats(-10, 10, width=32)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    mutation = st.sampled_from(MUTATIONS)
+    return (_mutate(X, draw(mutation), rng), _mutate(y, draw(mutation), rng),
+            _mutate(X_new, draw(mutation), rng))
+
+
+wild = st.one_of(float_arrays(), arrays, graph_lists(),
+                 st.sampled_from([None, "graphs", 3.0, {"x": 1}, [], [[1.0, 2.0], [3.0]]]))
+triples = st.one_of(near_valid(), st.tuples(wild, st.one_of(st.none(), float_arrays(), arrays),
+                                            wild))
+
+
+@pytest.mark.filterwarnings("ignore")
+@settings(max_examples=250, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(triple=triples)
+def test_fit_and_predict_raise_only_documented_errors(triple):
+    X, y, X_new = triple
+    torch.set_num_threads(1)
+    model = SymbolicGNRegressor(**PARAMS)
+    try:
+        model.fit(X, y)
+    except ALLOWED as err:
+        event(f"fit: {type(err).__name__}")
+        with pytest.raises(NotFittedError):
+            model.predict(X_new)
+        return
+    try:
+        pred = model.predict(X_new)
+    except ALLOWED as err:
+        event(f"fitted; predict: {type(err).__name__}")
+        return
+    event("fitted and predicted")
+    assert np.all(np.isfinite(pred))  # never silently NaN
