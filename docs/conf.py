@@ -12,6 +12,7 @@ import importlib
 import inspect
 import os
 import pkgutil
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -70,6 +71,9 @@ numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
+#: structural checks that must pass (unknown or misplaced sections, documented parameters that do
+#: not exist, types written as sentences); the stylistic ones are not enforced
+numpydoc_validation_checks = {"GL06", "GL07", "PR02", "PR05"}
 
 #: Public modules in reading order of the pipeline; any other public module (``rollout``,
 #: ``hamiltonian``, ...) with an ``__all__`` is appended, each object documented once, under the
@@ -213,6 +217,20 @@ def _shapes_into_notes(app, what, name, obj, options, lines):
     lines += ["", "Notes", "-----", *block]
 
 
+def _title_untitled_examples(app, docname, source):
+    """Give a gallery page a title when its example's docstring has none: the docstring's first
+    line becomes the title (sphinx-gallery expects an underlined first line; a plain one-line
+    summary is what a script's docstring usually starts with)."""
+    if not docname.startswith(sphinx_gallery_conf["gallery_dirs"] + "/"):
+        return
+    source[0] = re.sub(
+        r"(\.\. _sphx_glr_[^\n]+:\n\n)([^\n]+)\n(?![=\-~^\"'`#*+:.]{3,}\n)",
+        lambda m: f"{m[1]}{m[2]}\n{'=' * len(m[2])}\n",
+        source[0], count=1,
+    )
+
+
 def setup(app):
+    app.connect("source-read", _title_untitled_examples)
     app.connect("autodoc-skip-member", _skip_foreign_members)
     app.connect("autodoc-process-docstring", _shapes_into_notes, priority=400)  # before numpydoc

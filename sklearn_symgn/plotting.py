@@ -149,7 +149,8 @@ def plot_predicted_vs_true(estimator, X, y, *, ax=None, label=None):
     ----------
     estimator : fitted regressor
         :class:`~sklearn_symgn.SymbolicGNRegressor` or its ``symbolic_model_``.
-    X, y : inputs and targets as for ``estimator.score``.
+    X, y : array-like or list of Data
+        Inputs and targets, as for ``estimator.score``.
     ax : matplotlib Axes, default=None
     label : str, default=None
         Legend label (e.g. "network", "equations"); call twice on one ``ax`` to compare.

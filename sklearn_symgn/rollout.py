@@ -384,8 +384,9 @@ def rollout(model, X0, n_steps, dt, *, position_columns=None, velocity_columns=N
         steps adjust a per-system, per-body affine correction ``a = f(x) * gamma + beta`` of the
         network's acceleration (``gamma = 1``, ``beta = 0`` at the start of every window) to
         minimise the Noether loss ``sum_t |g(x_0) - g(x_t)|^2`` along the window, ``x_0`` being
-        the rollout's initial state; the window is then rolled out with the tailored prediction.
-        Needs a network model and ``conserved``. ``0`` is the plain model.
+        the rollout's initial state; the window is then rolled out with the tailored prediction
+        (per system, the iterate with the lowest loss, so a window's loss never exceeds the
+        plain network's). Needs a network model and ``conserved``. ``0`` is the plain model.
     tailor_window : int, default=20
         Steps per tailoring window.
     tailor_lr : float, default=1.0

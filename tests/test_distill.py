@@ -173,3 +173,52 @@ def test_message_forms(distilled):
         model.distill(X[:300], y[:300], message_form="yes")
     with pytest.raises(ValueError, match="message_form='central' needs n_components"):
         model.distill(X[:300], y[:300], message_form="central", n_components=1)
+
+
+def test_distilled_model_round_trips_in_a_fresh_process_without_sr_backend(distilled, tmp_path):
+    """pickle and joblib: same network predictions, same equations and symbolic predictions, in
+    a process where pyoperon and pysr cannot be imported (a machine without the SR backend)."""
+    import subprocess
+    import sys
+
+    import joblib
+
+    model, X, _, _ = distilled
+    np.save(tmp_path / "X.npy", X[:50])
+    np.save(tmp_path / "net.npy", model.predict(X[:50]))
+    np.save(tmp_path / "eq.npy", model.symbolic_model_.predict(X[:50]))
+    (tmp_path / "eq.txt").write_text(str(model.symbolic_model_))
+    with open(tmp_path / "model.pkl", "wb") as f:
+        pickle.dump(model, f)
+    joblib.dump(model, tmp_path / "model.joblib")
+    code = """
+import sys
+sys.modules["pyoperon"] = None  # import pyoperon -> ImportError, as if not installed
+sys.modules["pysr"] = None
+import pickle, joblib, numpy as np
+d = sys.argv[1]
+X = np.load(d + "/X.npy")
+for m in (pickle.load(open(d + "/model.pkl", "rb")), joblib.load(d + "/model.joblib")):
+    np.testing.assert_array_equal(m.predict(X), np.load(d + "/net.npy"))
+    np.testing.assert_array_equal(m.symbolic_model_.predict(X), np.load(d + "/eq.npy"))
+    assert str(m.symbolic_model_) == open(d + "/eq.txt").read()
+    assert m.edge_equations_[0].latex()
+try:
+    import pyoperon  # noqa: F401
+except ImportError:
+    print("identical without pyoperon")
+"""
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "identical without pyoperon" in out.stdout
+
+
+def test_distill_is_repeatable(distilled):
+    model, X, y, _ = distilled
+    again = [copy.deepcopy(model) for _ in range(2)]
+    for m in again:
+        m.distill(X[:500], y[:500], max_edges=500, max_nodes=500)
+    assert str(again[0].symbolic_model_) == str(again[1].symbolic_model_)
+    np.testing.assert_array_equal(again[0].symbolic_model_.predict(X[:20]),
+                                  again[1].symbolic_model_.predict(X[:20]))

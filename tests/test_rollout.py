@@ -199,3 +199,25 @@ def test_bench_rollout_quick(capsys):
     assert len(table) == 2 + len(rows)
     assert all(line.count("|") == table[0].count("|") for line in table)
     assert "Noether loss per window" in out
+
+
+def test_bench_distilled_energy_is_the_spring_energy_up_to_a_constant(initial_states):
+    """The benchmark's energy read off (hand-written) distilled spring equations."""
+    from types import SimpleNamespace
+
+    distilled_energy = benchmark_main("bench_rollout").__globals__["distilled_energy"]
+    r, m_j, m, phi1, phi2 = sympy.symbols("r m_j m phi1 phi2")
+    radial = Equation("g", ["r", "m_j"], [5], [0.0], [-(1e-4 * m_j + 0.0278 * r * (r - 1)) / r])
+    nodes = [Equation(f"a{k}", ["phi1", "phi2", "m"], [3], [0.0], [1e-3 - 72 * p / m])
+             for k, p in (("x", phi1), ("y", phi2))]
+    model = SimpleNamespace(message_form_="central", radial_equation_=radial,
+                            node_equations_=nodes, feature_names_=["x", "y", "vx", "vy", "q", "m"])
+    energy, how = distilled_energy(model)
+    assert "log(r)" in how
+    X = torch.tensor(initial_states, requires_grad=True)
+    learned = energy(X)[:, 0]
+    learned.sum().backward()
+    offset = nbody_energy("spring", initial_states, dim=2) - learned.detach().numpy()
+    np.testing.assert_allclose(offset, offset[0], atol=0.05)  # U = (r - 1)^2 up to 6 constants
+    assert torch.isfinite(X.grad).all()
+    assert distilled_energy(SimpleNamespace(message_form_="raw"))[0] is None

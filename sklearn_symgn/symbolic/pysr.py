@@ -32,7 +32,7 @@ class PySRBackend(SymbolicBackend):
     ----------
     binary_operators : tuple of str, default=("+", "-", "*", "/")
     unary_operators : tuple of str, default=()
-        e.g. ``("exp", "log", "sqrt")``.
+        For example ``("exp", "log", "sqrt")``.
     niterations : int, default=40
         Search iterations.
     populations : int, default=15
