@@ -18,7 +18,13 @@ from sklearn.utils import check_random_state
 
 from .base import GraphScoreMixin
 from .central import central_equations, radial_profile, resolve_message_form
-from .data.inputs import flatten_graphs, node_targets, shape_node_output, to_graph_input
+from .data.inputs import (
+    flatten_graphs,
+    node_targets,
+    shape_node_output,
+    target_nodes,
+    to_graph_input,
+)
 from .messages import collect_messages, rank_components
 
 __all__ = [
@@ -123,6 +129,7 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
         phi = np.column_stack([eq(table) for eq in self.edge_equations])
         sums = _sum_at_receivers(phi, receiver, len(x))
         node_table, _ = node_variables(sums, x, self.feature_names)
+        node_table = node_table[target_nodes(inputs)]
         pred = np.column_stack([eq(node_table) for eq in self.node_equations])
         return shape_node_output(pred, inputs, tuple(self.node_target_shape))
 
@@ -227,7 +234,8 @@ def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edg
     full_table, _ = edge_variables(x[receiver], x[sender], positions, names)
     phi = np.column_stack([eq(full_table) for eq in edge_equations])
     node_table, node_names = node_variables(_sum_at_receivers(phi, receiver, len(x)), x, names)
-    fit_nodes = rng.choice(len(x), min(max_nodes, len(x)), replace=False)
+    node_table = node_table[target_nodes(inputs)]
+    fit_nodes = rng.choice(len(node_table), min(max_nodes, len(node_table)), replace=False)
     if target_names is None:
         target_names = [f"y{t}" for t in range(estimator.n_targets_)]
     if len(target_names) != estimator.n_targets_:

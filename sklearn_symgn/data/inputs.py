@@ -8,6 +8,10 @@ Two kinds of input are accepted:
   reduces to its node model), which keeps the estimator usable on tabular data;
 * a list of ``torch_geometric.data.Data`` with ``x`` ``(n_i, n_features)``, targets ``y``
   ``(n_i, n_targets)`` or ``(n_i,)`` and optionally ``edge_index``: graphs of varying size.
+  A graph may carry a boolean ``target_mask`` ``(n_i,)``: then only those nodes have targets
+  (``y`` has one row per masked node), count in the loss and are predicted. A halo's
+  neighbourhood graph, for example, has a target on its centre only, so that each graph is one
+  sample and cross-validation splits halos.
 """
 
 from dataclasses import dataclass
@@ -21,7 +25,7 @@ from torch_geometric.data import Data
 
 __all__ = [
     "GraphInput", "add_missing_edges", "flatten_graphs", "is_graph_list", "shape_node_output",
-    "to_graph_input",
+    "target_nodes", "to_graph_input",
 ]
 
 
@@ -75,6 +79,22 @@ def _check_edge_index(edge_index, n_nodes, name):
     return ei.long()
 
 
+def _check_target_mask(mask, n_nodes, graph_index):
+    """A boolean tensor ``(n_nodes,)`` with at least one True; ``None`` means every node."""
+    if mask is None:
+        return torch.ones(n_nodes, dtype=torch.bool)
+    mask = torch.as_tensor(np.asarray(mask.detach().cpu() if isinstance(mask, torch.Tensor)
+                                      else mask))
+    if mask.dtype != torch.bool or mask.shape != (n_nodes,):
+        raise ValueError(
+            f"X[{graph_index}].target_mask must be a boolean array of shape ({n_nodes},); got "
+            f"dtype {mask.dtype} and shape {tuple(mask.shape)}."
+        )
+    if not bool(mask.any()):
+        raise ValueError(f"X[{graph_index}].target_mask selects no node; every graph needs one.")
+    return mask
+
+
 def _graph_list_input(estimator, graphs, *, reset, require_y, dtype):
     if not all(isinstance(g, Data) for g in graphs):
         raise TypeError("X mixes torch_geometric Data objects with other types; pass only Data.")
@@ -88,14 +108,20 @@ def _graph_list_input(estimator, graphs, *, reset, require_y, dtype):
     # validate_data on the stacked node table: dtype, finiteness and n_features_in_
     validate_data(estimator, np.concatenate(xs), reset=reset, ensure_min_samples=1)
     out, target_shape = [], None
+    masked = any(getattr(g, "target_mask", None) is not None for g in graphs)
     for k, (g, x) in enumerate(zip(graphs, xs)):
         data = Data(x=_tensor(x))
+        n_targeted = x.shape[0]
+        if masked:
+            data.target_mask = _check_target_mask(getattr(g, "target_mask", None), x.shape[0], k)
+            n_targeted = int(data.target_mask.sum())
         if require_y:
             y = _as_float_array(getattr(g, "y", None), "y", k, dtype)
-            if y.ndim not in (1, 2) or y.shape[0] != x.shape[0]:
+            if y.ndim not in (1, 2) or y.shape[0] != n_targeted:
+                rows = "n_nodes" if n_targeted == x.shape[0] and not masked else "n_masked"
                 raise ValueError(
-                    f"X[{k}].y must have shape (n_nodes,) or (n_nodes, n_targets) with n_nodes="
-                    f"{x.shape[0]}; got {y.shape}."
+                    f"X[{k}].y must have shape ({rows},) or ({rows}, n_targets) with {rows}="
+                    f"{n_targeted}; got {y.shape}."
                 )
             shape = y.shape[1:]
             if target_shape is not None and shape != target_shape:
@@ -103,7 +129,7 @@ def _graph_list_input(estimator, graphs, *, reset, require_y, dtype):
                     f"X[{k}].y has per-node shape {shape}, but earlier graphs have {target_shape}."
                 )
             target_shape = shape
-            data.y = _tensor(y.reshape(x.shape[0], -1))
+            data.y = _tensor(y.reshape(n_targeted, -1))
         if getattr(g, "edge_index", None) is not None:
             data.edge_index = _check_edge_index(g.edge_index, x.shape[0], f"X[{k}].edge_index")
         out.append(data)
@@ -199,6 +225,13 @@ def flatten_graphs(inputs, graph_builder, position_columns):
         x = torch.cat([g.x for g in inputs.X])
         edge_index = torch.cat([g.edge_index + int(o) for g, o in zip(inputs.X, offsets)], dim=1)
     return x.double().numpy(), edge_index.numpy(), offsets
+
+
+def target_nodes(inputs):
+    """Rows of the flattened node table (see :func:`flatten_graphs`) that carry targets."""
+    if inputs.dense or getattr(inputs.X[0], "target_mask", None) is None:
+        return slice(None)
+    return torch.cat([g.target_mask for g in inputs.X]).numpy()
 
 
 def shape_node_output(pred, inputs, node_target_shape):

@@ -32,6 +32,7 @@ class GraphNetwork(nn.Module):
     ------
     - input: dense ``(B, n, F)`` tensor, or a PyG ``Batch`` / ``Data`` with ``x`` and ``edge_index``
     - output: ``(pred, raw_messages)`` with ``pred`` of shape ``(B, n, T)`` (dense) or ``(N, T)``
+      (``(N_masked, T)`` for graphs with a ``target_mask``)
     """
 
     def __init__(self, layer, graph, x_shift, x_scale, y_scale, translation_std=0.0):
@@ -66,6 +67,9 @@ class GraphNetwork(nn.Module):
         x, edge_index, batch, dense_shape = self.graph_inputs(X)
         out, raw = self.layer(self.scale(x, batch), edge_index)
         out = out * self.y_scale
+        mask = getattr(X, "target_mask", None) if isinstance(X, Data) else None
+        if mask is not None:  # only these nodes have targets (e.g. a neighbourhood's centre)
+            out = out[mask]
         if dense_shape is not None:
             out = out.reshape(*dense_shape, -1)
         return out, raw
