@@ -223,11 +223,13 @@ def _title_untitled_examples(app, docname, source):
     summary is what a script's docstring usually starts with)."""
     if not docname.startswith(sphinx_gallery_conf["gallery_dirs"] + "/"):
         return
-    source[0] = re.sub(
-        r"(\.\. _sphx_glr_[^\n]+:\n\n)([^\n]+)\n(?![=\-~^\"'`#*+:.]{3,}\n)",
-        lambda m: f"{m[1]}{m[2]}\n{'=' * len(m[2])}\n",
-        source[0], count=1,
-    )
+    label = re.search(r"^\.\. _sphx_glr_[^\n]+:\n\n", source[0], flags=re.MULTILINE)
+    if label is None:
+        return
+    head, rest = source[0][: label.end()], source[0][label.end() :]
+    first, _, after = rest.partition("\n")
+    if first.strip() and not re.match(r"([=\-~^\"'`#*+:.])\1{2,}\s*$", after.partition("\n")[0]):
+        source[0] = f"{head}{first}\n{'=' * len(first)}\n{after}"
 
 
 def setup(app):
