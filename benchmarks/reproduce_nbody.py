@@ -56,6 +56,13 @@ DATA_RECIPES = {
     "charge": {"min_distance": 0.5},
 }
 
+#: Symbolic-regression operators per law (beyond + - * /): the discontinuous law switches on at
+#: r' = 2, a step that floor/fmin/fmax can express (e.g. ``fmin(1, floor(r / 2))``).
+SR_RECIPES = {
+    "discontinuous": {"binary_operators": ("add", "sub", "mul", "div", "fmin", "fmax"),
+                      "unary_operators": ("floor",)},
+}
+
 #: Pairs closer than this are left out of the recovery check: below ten times the simulator's
 #: softening (r' = r + 0.01) the simulated force differs from the law by more than 20 %.
 RECOVERY_MIN_DISTANCE = 0.1
@@ -74,7 +81,7 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
                                 return_feature_names=True, **recipe)
     n_train = int(0.75 * n_samples)
     params = {"max_epochs": max_epochs}
-    backend = OperonBackend(random_state=seed)
+    backend = OperonBackend(random_state=seed, **SR_RECIPES.get(law, {}))
     if quick:
         params.update(hidden_layer_sizes=(32, 32))
         backend = OperonBackend(max_time=None, generations=5, population_size=100, random_state=0)

@@ -9,6 +9,7 @@ import sympy
 from sklearn_symgn.symbolic import Equation, OperonBackend, PySRBackend, round_constants
 from sklearn_symgn.symbolic._parse import parse_infix
 from sklearn_symgn.symbolic.equations import select_best
+from sklearn_symgn.symbolic.operon import BINARY, UNARY  # noqa: F401
 from sklearn_symgn.symbolic.pysr import import_pysr
 
 x, y, z, r, dx = sympy.symbols("x y z r dx")
@@ -91,13 +92,28 @@ def test_operon_restarts_merge_their_fronts():
         OperonBackend(n_restarts=0).fit(X, target)
 
 
-@pytest.mark.parametrize("op", ["square", "sqrt", "cbrt", "exp", "log", "tanh"])
+@pytest.mark.parametrize("op", sorted(UNARY))
 def test_every_documented_unary_operator_runs(op):
     rng = np.random.default_rng(0)
     X = rng.uniform(0.5, 2.0, size=(100, 2))
     backend = OperonBackend(unary_operators=(op,), max_time=None, generations=2,
                             population_size=30, random_state=0)
     assert np.isfinite(backend.fit(X, X[:, 0] ** 2).equation_.loss).all()
+
+
+def test_step_operators_find_a_discontinuous_law():
+    """floor/fmin/fmax express a force that switches on at r = 2 (the discontinuous system)."""
+    rng = np.random.default_rng(0)
+    r = rng.uniform(0.1, 4.0, size=(600, 1))
+    target = np.where(r[:, 0] >= 2, 2 * (r[:, 0] - 1), 0.0)
+    backend = OperonBackend(binary_operators=("add", "sub", "mul", "div", "fmin", "fmax"),
+                            unary_operators=("floor",), max_time=None, generations=300,
+                            population_size=300, max_length=15, random_state=0,
+                            selection="accuracy")
+    eq = backend.fit(r, target, ["r"]).equation_
+    assert eq.expression.has(sympy.floor) or eq.expression.has(sympy.Max, sympy.Min)
+    np.testing.assert_allclose(eq(np.array([[1.0], [1.9], [2.1], [3.5]])), [0, 0, 2.2, 5.0],
+                               atol=0.05)
 
 
 def test_backend_validation():

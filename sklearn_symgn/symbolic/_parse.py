@@ -12,6 +12,8 @@ _FUNCTIONS = {
     "square": lambda a: a**2, "cube": lambda a: a**3, "cbrt": sympy.cbrt, "sin": sympy.sin,
     "cos": sympy.cos,
     "tanh": sympy.tanh, "pow": sympy.Pow, "aq": lambda a, b: a / sympy.sqrt(1 + b**2),
+    "floor": sympy.floor, "ceil": sympy.ceiling, "max": sympy.Max, "min": sympy.Min,
+    "fmax": sympy.Max, "fmin": sympy.Min,
 }
 
 

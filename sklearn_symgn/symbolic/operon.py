@@ -12,8 +12,8 @@ from .base import SymbolicBackend
 
 __all__ = ["OperonBackend"]
 
-BINARY = {"add", "sub", "mul", "div", "pow", "aq"}
-UNARY = {"exp", "log", "sqrt", "square", "abs", "sin", "cos", "tanh", "cbrt"}
+BINARY = {"add", "sub", "mul", "div", "pow", "aq", "fmin", "fmax"}
+UNARY = {"exp", "log", "sqrt", "square", "abs", "sin", "cos", "tanh", "cbrt", "floor", "ceil"}
 
 
 class OperonBackend(SymbolicBackend):
@@ -25,10 +25,13 @@ class OperonBackend(SymbolicBackend):
     Parameters
     ----------
     binary_operators : tuple of str, default=("add", "sub", "mul", "div")
-        Binary operators (also ``"pow"``, ``"aq"``).
+        Binary operators (also ``"pow"``, ``"aq"``, and ``"fmin"``, ``"fmax"``).
     unary_operators : tuple of str, default=()
         Opt-in unary operators: ``"exp"``, ``"log"``, ``"sqrt"``, ``"square"``, ``"cbrt"``,
-        ``"abs"``, ``"sin"``, ``"cos"``, ``"tanh"``.
+        ``"abs"``, ``"sin"``, ``"cos"``, ``"tanh"``, and the piecewise ``"floor"``, ``"ceil"``.
+        Together with ``"fmin"``/``"fmax"`` these express steps, e.g. a force that switches on
+        at ``r = 2`` (the ``discontinuous`` system) as ``fmin(1, floor(r / 2))``; their
+        constants are tuned by the search, not by the gradient-based optimiser.
     max_time : float, default=10.0
         Wall-clock budget of one search in seconds (rounded up to whole seconds); ``None`` to
         stop on ``generations`` only
