@@ -6,7 +6,7 @@ distils the learned pair potential with symbolic regression (``distill``) and co
 the true potential on fresh pairs, up to scale and an additive constant.
 
 Run ``python examples/hamiltonian.py`` (about half a minute for the spring system on 2 CPU
-cores; ``--law r2`` takes a few minutes), or with ``--quick`` for a seconds-long smoke run.
+cores; ``--law r2`` about a minute), or with ``--quick`` for a seconds-long smoke run.
 """
 
 import argparse
@@ -20,9 +20,11 @@ from sklearn_symgn.symbolic import OperonBackend
 
 #: Per law: data recipe and training budget (r2 trains without close encounters).
 RECIPES = {
-    "spring": {"data": {}, "model": {"max_epochs": 15, "hidden_layer_sizes": (64, 64)}},
+    "spring": {"data": {}, "model": {"max_epochs": 15, "hidden_layer_sizes": (64, 64),
+                                     "lr": 1e-2, "batch_size": 64}},
     "r2": {"data": {"min_distance": 0.5},
-           "model": {"max_epochs": 30, "hidden_layer_sizes": (128, 128)}},
+           "model": {"max_epochs": 40, "hidden_layer_sizes": (64, 64), "lr": 1e-2,
+                     "batch_size": 64}},
 }
 
 
@@ -52,7 +54,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     recipe = RECIPES[args.law]
     n_samples, params = args.n_samples, dict(recipe["model"])
-    backend = OperonBackend(max_time=5, max_length=12, random_state=0)
+    backend = OperonBackend(max_time=None, generations=20, max_length=12, random_state=0)
     if args.quick:
         n_samples, params = 300, {"max_epochs": 2, "hidden_layer_sizes": (16,)}
         backend = OperonBackend(max_time=None, generations=5, population_size=100, random_state=0)
