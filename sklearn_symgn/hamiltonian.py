@@ -355,29 +355,13 @@ class SymbolicHGNRegressor(SymbolicGNRegressor):
         table, names = self._pair_table(x_i, x_j)
         dudr = self._pair_energy(table[:, 0], x_i, x_j, derivative=True)
         start = time.perf_counter()
-        force = _with_constant_row(
-            clone(backend).fit(table, dudr, names, target_name="dU_dr").equation_, dudr
-        )
+        force = clone(backend).fit(table, dudr, names, target_name="dU_dr").equation_
         self.force_equation_ = force
         self.potential_equation_ = _integrate_front(force, "U")
         if verbose:
             print(f"[distill] pair potential in {time.perf_counter() - start:.1f} s: "
                   f"{self.potential_equation_}", flush=True)
         return self
-
-
-def _with_constant_row(equation, y):
-    """The front with the constant model (complexity 1) in front, as in PySR's fronts.
-
-    The ``"best"`` rule scores each row by its drop in log-loss from the simpler row before it;
-    without a constant row a front that starts at the law (``2.0*r - 1.98``) scores it 0 and
-    picks a later row that only fits the network's noise.
-    """
-    if equation.complexity[0] <= 1:
-        return equation
-    return Equation(equation.target, equation.variables, [1, *equation.complexity],
-                    [float(np.var(y)), *equation.loss],
-                    [sympy.Float(float(np.mean(y))), *equation.expressions], equation.selection)
 
 
 def _antiderivative(expr, r):

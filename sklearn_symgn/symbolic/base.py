@@ -59,6 +59,10 @@ class SymbolicBackend(BaseEstimator):
                 f"feature_names has {len(names)} names but X has {X.shape[1]} columns."
             )
         rows = [r for r in self._search(X, y, names) if np.isfinite(r[1])]
+        # the constant model heads every front (as in PySR's): the "best" rule scores a row by
+        # its drop in log-loss from the simpler row before it, so without it a front that starts
+        # at the law scores the law 0 and picks a longer row that fits noise
+        rows.append((1, float(np.var(y)), sympy.Float(float(np.mean(y)))))
         if not rows:
             raise RuntimeError(f"{type(self).__name__} returned no finite expression.")
         complexity, loss, exprs = zip(*_pareto(rows))
