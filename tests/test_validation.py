@@ -3,9 +3,8 @@
 import numpy as np
 import pytest
 import torch
-from torch_geometric.data import Data
-
 from sklearn.exceptions import NotFittedError
+from torch_geometric.data import Data
 
 from sklearn_symgn import SymbolicGNRegressor
 
