@@ -183,9 +183,10 @@ def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edg
     components = order[:k]
     variance = edges.messages.var(axis=0)
     share = variance[components] / max(variance.sum(), np.finfo(float).tiny)
-    selected = edges.messages[:, components].astype(np.float64)
+    selected = edges.messages[:, components]
+    wide = selected.astype(np.float64)
     # float32 noise: a constant edge model still shows std ~1e-6 of its output's magnitude
-    if np.all(selected.std(axis=0) <= 1e-5 * np.maximum(1.0, np.abs(selected).mean(axis=0))):
+    if np.all(wide.std(axis=0) <= 1e-5 * np.maximum(1.0, np.abs(wide).mean(axis=0))):
         raise ValueError(
             "The network's messages are constant (no significant message components): there is "
             "nothing to distil. The message penalty may be too strong (lower `l1_strength` or "
@@ -197,10 +198,9 @@ def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edg
     if message_quantile is not None:
         if not 0 < message_quantile <= 1:
             raise ValueError(f"message_quantile must be in (0, 1]; got {message_quantile}.")
-        size = np.abs(edges.messages[:, components]).max(axis=1)
+        size = np.abs(selected).max(axis=1)
         candidates = np.flatnonzero(size <= np.quantile(size, message_quantile))
     fit_edges = rng.choice(candidates, min(max_edges, len(candidates)), replace=False)
-    selected = edges.messages[:, components]
     form, transform, residual = resolve_message_form(
         message_form, selected, table, fit_edges, len(positions), verbose
     )

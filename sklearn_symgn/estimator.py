@@ -33,6 +33,24 @@ __all__ = ["SymbolicGNRegressor"]
 REGULARIZATIONS = ("standard", "bottleneck", "l1", "kl")
 
 
+def _node_tables(inputs):
+    """Node features ``(N, F)`` and node targets ``(N, T)`` of validated input, float64 tensors."""
+    if inputs.dense:
+        return (inputs.X.reshape(-1, inputs.X.shape[-1]).double(),
+                inputs.y.reshape(-1, inputs.y.shape[-1]).double())
+    return torch.cat([g.x for g in inputs.X]).double(), torch.cat([g.y for g in inputs.X]).double()
+
+
+def _feature_scales(x, positions):
+    """Standardisation of node features; the position columns share one scale and no shift, so
+    distances and directions keep their geometry."""
+    shift, scale = x.mean(0), x.std(0, correction=0)
+    if positions:
+        shift[positions] = 0.0
+        scale[positions] = x[:, positions].std(correction=0)
+    return shift, torch.where(scale > 1e-12, scale, torch.ones_like(scale))
+
+
 class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
     """Graph network with an inductive bias for sparse messages (Cranmer et al. 2020).
 
@@ -286,17 +304,8 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         return hidden, positions, names, message_dim, receivers
 
     def _scales(self, inputs, positions):
-        if inputs.dense:
-            x = inputs.X.reshape(-1, inputs.X.shape[-1]).double()
-            y = inputs.y.reshape(-1, inputs.y.shape[-1]).double()
-        else:
-            x = torch.cat([g.x for g in inputs.X]).double()
-            y = torch.cat([g.y for g in inputs.X]).double()
-        shift, scale = x.mean(0), x.std(0, correction=0)
-        if positions:  # one common scale, no shift: keeps distances and directions
-            shift[positions] = 0.0
-            scale[positions] = x[:, positions].std(correction=0)
-        scale = torch.where(scale > 1e-12, scale, torch.ones_like(scale))
+        x, y = _node_tables(inputs)
+        shift, scale = _feature_scales(x, positions)
         # robust: heavy-tailed targets (1/r^2 forces) would otherwise shrink the typical target
         # and let the message penalty dominate the loss
         y_scale = y.abs().median(0).values

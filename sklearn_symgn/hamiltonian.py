@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .data.graphs import _GraphBuilder
 from .data.inputs import flatten_graphs, to_graph_input
-from .estimator import SymbolicGNRegressor
+from .estimator import SymbolicGNRegressor, _feature_scales, _node_tables
 from .models.hamiltonian import HamiltonianLayer, HamiltonianNetwork
 from .models.mlp import ACTIVATIONS
 from .symbolic import Equation, OperonBackend, SymbolicBackend
@@ -229,20 +229,12 @@ class SymbolicHGNRegressor(SymbolicGNRegressor):
                 "SymbolicHGNRegressor needs graphs of interacting bodies: X must be 3-D "
                 "(n_samples, n_nodes, n_features) or a list of Data; got a 2-D array."
             )
-        if inputs.dense:
-            x = inputs.X.reshape(-1, n_features).double()
-            y = inputs.y.reshape(-1, n_targets).double()
-        else:
-            x = torch.cat([g.x for g in inputs.X]).double()
-            y = torch.cat([g.y for g in inputs.X]).double()
+        x, y = _node_tables(inputs)
         mass, velocities = self.mass_column_, self.velocity_columns_
         if not bool((x[:, mass] > 0).all()):
             raise ValueError(f"The mass column ({mass}) must hold positive values.")
         x[:, velocities] = x[:, velocities] * x[:, mass, None]  # momenta
-        shift, scale = x.mean(0), x.std(0, correction=0)
-        shift[positions] = 0.0  # one common scale, no shift: keeps distances
-        scale[positions] = x[:, positions].std(correction=0)
-        scale = torch.where(scale > 1e-12, scale, torch.ones_like(scale))
+        shift, scale = _feature_scales(x, positions)
         y_scale = y.abs().median()  # one scale for all components: H has a single unit
         y_scale = y_scale if y_scale > 1e-12 else y.abs().mean().clamp_min(1.0)
         layer = HamiltonianLayer(n_features, positions, velocities, hidden, self.activation)

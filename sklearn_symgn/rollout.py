@@ -16,7 +16,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from .datasets._nbody import NBODY_LAWS, SOFTENING, nbody_energy
+from .datasets._nbody import NBODY_LAWS, nbody_energy, pair_potential
 from .distill import SymbolicGraphModel
 from .estimator import SymbolicGNRegressor
 
@@ -56,17 +56,8 @@ def _energy_torch(law, X, dim):
     charge, mass = X[..., 2 * dim], X[..., 2 * dim + 1]
     kinetic = 0.5 * (mass * (vel**2).sum(-1)).sum(-1)
     i, j = torch.triu_indices(X.shape[-2], X.shape[-2], 1, device=X.device)
-    r = torch.linalg.vector_norm(pos[..., j, :] - pos[..., i, :], dim=-1) + SOFTENING
-    if law == "r2":
-        potential = -mass[..., i] * mass[..., j] / r
-    elif law == "r1":
-        potential = mass[..., i] * mass[..., j] * torch.log(r)
-    elif law == "charge":
-        potential = charge[..., i] * charge[..., j] / r
-    else:
-        potential = (r - 1.0) ** 2
-        if law == "discontinuous":
-            potential = torch.where(r >= 2.0, potential, torch.zeros_like(potential))
+    r = torch.linalg.vector_norm(pos[..., j, :] - pos[..., i, :], dim=-1)
+    potential = pair_potential(law, r, mass[..., i], mass[..., j], charge[..., i], charge[..., j])
     return kinetic + potential.sum(-1)
 
 

@@ -9,6 +9,7 @@ trajectories at once, and snapshots are kept every ``sample_every`` steps.
 from numbers import Integral, Real
 
 import numpy as np
+import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
@@ -54,14 +55,15 @@ def pair_potential(law, r, m_i=1.0, m_j=1.0, q_i=1.0, q_j=1.0):
     ----------
     law : str
         One of ``NBODY_LAWS``; ``"damped"`` returns the spring part (damping has no potential).
-    r : array-like
-        Distances (broadcast with the other arguments).
-    m_i, m_j, q_i, q_j : array-like, default=1.0
+    r : array-like or Tensor
+        Distances (broadcast with the other arguments). With a torch ``Tensor`` the result is a
+        tensor that keeps the autograd graph (for rollouts that differentiate an energy).
+    m_i, m_j, q_i, q_j : array-like or Tensor, default=1.0
         Masses and charges of the two bodies.
 
     Returns
     -------
-    U : ndarray
+    U : ndarray or Tensor
         ``-m_i m_j / r'`` (r2), ``m_i m_j log r'`` (r1), ``(r' - 1)**2`` (spring, damped),
         ``q_i q_j / r'`` (charge), ``(r' - 1)**2 [r' >= 2]`` (discontinuous).
 
@@ -72,17 +74,21 @@ def pair_potential(law, r, m_i=1.0, m_j=1.0, q_i=1.0, q_j=1.0):
     0.0
     """
     check_option(law, NBODY_LAWS, "law")
-    r_soft = np.asarray(r, dtype=float) + SOFTENING
-    m_i, m_j, q_i, q_j = (np.asarray(a, dtype=float) for a in (m_i, m_j, q_i, q_j))
+    if isinstance(r, torch.Tensor):
+        log, zeros_where = torch.log, lambda c, a: torch.where(c, a, torch.zeros_like(a))
+    else:
+        r, m_i, m_j, q_i, q_j = (np.asarray(a, dtype=float) for a in (r, m_i, m_j, q_i, q_j))
+        log, zeros_where = np.log, lambda c, a: np.where(c, a, 0.0)
+    r_soft = r + SOFTENING
     if law == "r2":
         return -m_i * m_j / r_soft
     if law == "r1":
-        return m_i * m_j * np.log(r_soft)
+        return m_i * m_j * log(r_soft)
     if law == "charge":
         return q_i * q_j / r_soft
     spring = (r_soft - 1.0) ** 2
     if law == "discontinuous":
-        return np.where(r_soft >= 2.0, spring, 0.0)
+        return zeros_where(r_soft >= 2.0, spring)
     return spring
 
 

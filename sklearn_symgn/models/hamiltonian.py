@@ -3,7 +3,7 @@
 import torch
 from torch_geometric.nn import MessagePassing
 
-from .mlp import make_mlp
+from .mlp import make_mlp, reset_mlps
 from .network import GraphNetwork
 
 __all__ = ["HamiltonianLayer", "HamiltonianNetwork"]
@@ -66,10 +66,7 @@ class HamiltonianLayer(MessagePassing):
 
     def reset_parameters(self):
         super().reset_parameters()
-        for mlp in (self.pair_model, self.self_model):
-            for layer in mlp:
-                if hasattr(layer, "reset_parameters"):
-                    layer.reset_parameters()
+        reset_mlps(self.pair_model, self.self_model)
 
     def pair_energy(self, r, o_i, o_j):
         """Symmetric pair energy :math:`U_{ij}` of shape ``(E, 1)`` from ``r`` ``(E, 1)``."""

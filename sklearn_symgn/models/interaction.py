@@ -3,7 +3,7 @@
 import torch
 from torch_geometric.nn import MessagePassing
 
-from .mlp import make_mlp
+from .mlp import make_mlp, reset_mlps
 
 __all__ = ["InteractionLayer"]
 
@@ -95,10 +95,7 @@ class InteractionLayer(MessagePassing):
 
     def reset_parameters(self):
         super().reset_parameters()
-        for mlp in (self.edge_model, self.node_model):
-            for layer in mlp:
-                if hasattr(layer, "reset_parameters"):
-                    layer.reset_parameters()
+        reset_mlps(self.edge_model, self.node_model)
 
     def forward(self, x, edge_index):
         size = (x.shape[0], x.shape[0])

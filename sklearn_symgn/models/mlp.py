@@ -2,7 +2,7 @@
 
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "make_mlp"]
+__all__ = ["ACTIVATIONS", "make_mlp", "reset_mlps"]
 
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU, "tanh": nn.Tanh, "softplus": nn.Softplus}
 
@@ -29,3 +29,11 @@ def make_mlp(in_features, hidden_layer_sizes, out_features, activation="relu"):
         layers += [nn.Linear(a, b), ACTIVATIONS[activation]()]
     layers.append(nn.Linear(widths[-1], out_features))
     return nn.Sequential(*layers)
+
+
+def reset_mlps(*mlps):
+    """Re-initialise every layer of the given MLPs (for a layer's ``reset_parameters``)."""
+    for mlp in mlps:
+        for layer in mlp:
+            if hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
