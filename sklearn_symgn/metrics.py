@@ -10,7 +10,7 @@ from .messages import collect_messages, rank_components
 __all__ = ["edge_forces", "equation_force_r2", "linear_fit_r2", "message_force_r2"]
 
 
-def linear_fit_r2(targets, components):
+def linear_fit_r2(targets, components, *, trim=0.0):
     """Fraction of the variance of ``components`` explained by a linear map of ``targets``.
 
     Parameters
@@ -19,18 +19,74 @@ def linear_fit_r2(targets, components):
         Explanatory variables (e.g. true pairwise forces).
     components : ndarray of shape (n, k)
         What is explained (e.g. the top message components).
+    trim : float in [0, 0.5), default=0.0
+        ``0``: one least-squares fit ``components ≈ targets @ A + b`` and its variance-weighted
+        R². ``> 0``: the robust evaluation of the paper's reference code: each component is
+        standardised and fitted on its own, leaving out of the fit *and* of the score the
+        ``trim`` fraction of samples with the largest squared residuals (the reference code's
+        loss keeps residuals up to their 90th percentile: ``trim=0.1``), and the components'
+        ``1 - (trimmed mean squared residual)`` are averaged with equal weights. Heavy-tailed
+        laws (1/r, 1/r²) score higher this way: a few close pairs no longer dominate.
 
     Returns
     -------
     float
-        Variance-weighted R² of the least-squares fit ``components ≈ targets @ A + b``.
+        The R² described above.
+
+    Notes
+    -----
+    The trimmed fit minimises the mean of the ``ceil((1 - trim) n)`` smallest squared residuals
+    by concentration steps (refit on the samples with the smallest residuals until the kept set
+    no longer changes; Rousseeuw & Van Driessen 2006), starting from the least-squares fit; the
+    reference code minimised the same loss with Powell's method.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_symgn.metrics import linear_fit_r2
+    >>> rng = np.random.default_rng(0)
+    >>> F = rng.normal(size=(1000, 2))
+    >>> messages = F @ [[1.0, 0.5], [-0.5, 2.0]] + 0.01 * rng.normal(size=(1000, 2))
+    >>> messages[:50] += 10.0 * rng.normal(size=(50, 2))  # 5 % wild pairs
+    >>> round(linear_fit_r2(F, messages), 2), round(linear_fit_r2(F, messages, trim=0.1), 4)
+    (0.33, 1.0)
     """
-    fit = LinearRegression().fit(targets, components)
-    return float(r2_score(components, fit.predict(targets), multioutput="variance_weighted"))
+    targets = np.asarray(targets, dtype=np.float64)
+    components = np.asarray(components, dtype=np.float64)
+    if not 0.0 <= trim < 0.5:
+        raise ValueError(f"trim must be in [0, 0.5); got {trim!r}.")
+    if trim == 0.0:
+        fit = LinearRegression().fit(targets, components)
+        return float(r2_score(components, fit.predict(targets), multioutput="variance_weighted"))
+    if len(targets) != len(components):
+        raise ValueError(
+            f"targets and components must have equally many rows; got {len(targets)} and "
+            f"{len(components)}."
+        )
+    components = components.reshape(len(components), -1)
+    n_keep = int(np.ceil((1.0 - trim) * len(components)))
+    scores = []
+    for column in components.T:
+        scale = column.std()
+        if scale == 0:
+            scores.append(1.0)
+            continue
+        column = (column - column.mean()) / scale
+        keep = np.ones(len(column), dtype=bool)
+        for _ in range(100):
+            fit = LinearRegression().fit(targets[keep], column[keep])
+            squared = (column - fit.predict(targets)) ** 2
+            new_keep = np.zeros(len(column), dtype=bool)
+            new_keep[np.argpartition(squared, n_keep - 1)[:n_keep]] = True
+            if np.array_equal(new_keep, keep):
+                break
+            keep = new_keep
+        scores.append(1.0 - float(np.sort(squared)[:n_keep].mean()))
+    return float(np.mean(scores))
 
 
 def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
-                     max_edges=20_000, random_state=0):
+                     max_edges=20_000, random_state=0, trim=0.0):
     """Message-force R² of the paper, against ``F`` and against ``F / m_i``.
 
     The ``n_components`` most significant message components (standard deviation, or KL for KL
@@ -55,6 +111,9 @@ def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
         Edges subsampled for the fit.
     random_state : int, default=0
         Seed of the subsample.
+    trim : float in [0, 0.5), default=0.0
+        ``0.1`` gives the reference code's robust evaluation (per component, standardised,
+        residuals above their 90th percentile left out); see :func:`linear_fit_r2`.
 
     Returns
     -------
@@ -77,8 +136,8 @@ def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
     )
     top = edges.messages[:, components]
     return {
-        "force": linear_fit_r2(f, top),
-        "force_over_mass": linear_fit_r2(f_over_m, top),
+        "force": linear_fit_r2(f, top, trim=trim),
+        "force_over_mass": linear_fit_r2(f_over_m, top, trim=trim),
         "components": components,
     }
 

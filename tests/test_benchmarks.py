@@ -4,6 +4,7 @@ import json
 import sys
 from pathlib import Path
 
+import joblib
 import pytest
 
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
@@ -21,19 +22,23 @@ def benchmark_main(name):
 def test_reproduce_nbody_quick(tmp_path, capsys):
     main = benchmark_main("reproduce_nbody")
     rows = main(["--quick", "--laws", "r2", "--dims", "2", "--strategies", "l1",
-                 "--figures", "--out", str(tmp_path)])
+                 "--figures", "--save-models", "--out", str(tmp_path)])
     assert len(rows) == 1
     row = json.loads((tmp_path / "results.jsonl").read_text().splitlines()[0])
     for key in ("test_r2", "message_r2_F", "message_r2_F_over_m", "recovery_r2",
-                "recovery_span_r2", "train_s", "distill_s", "edge_equations", "paper_message_r2"):
+                "recovery_span_r2", "train_s", "distill_s", "edge_equations", "paper_message_r2",
+                "message_r2_robust_F", "message_r2_robust_F_over_m"):
         assert key in row, key
     assert row["paper_message_r2"] == 0.990 and row["min_distance"] == 0.5
+    assert -1.0 <= row["message_r2_robust"] <= 1.0
     assert len(row["edge_equations"]) == 2 and row["edge_equations"][0].startswith("phi1 = ")
     assert row["distance_ratio"] > 1.0
     table = (tmp_path / "table.md").read_text().splitlines()
     assert table[0].startswith("| law | dim | strategy |") and len(table) == 3
-    assert table[2].startswith("| r2 | 2 | l1 |") and table[2].count("|") == 13
+    assert table[2].startswith("| r2 | 2 | l1 |") and table[2].count("|") == 14
     assert "r2-2 l1" in capsys.readouterr().out
+    saved = joblib.load(row["model_file"])  # --save-models: re-analysis without retraining
+    assert [str(eq) for eq in saved.edge_equations_] == row["edge_equations"]
     for kind in ("messages", "pareto"):
         png = tmp_path / "figures" / f"r2-2-l1-{kind}.png"
         assert png.read_bytes()[:4] == b"\x89PNG" and row["figures"][kind] == str(png)

@@ -17,6 +17,22 @@ def test_linear_fit_r2():
     assert linear_fit_r2(F, np.tanh(3 * F)) < 0.95
 
 
+def test_linear_fit_r2_trimmed_ignores_a_few_wild_samples_only():
+    rng = np.random.default_rng(1)
+    F = rng.normal(size=(2000, 3))
+    clean = F @ rng.normal(size=(3, 3)) + 0.05 * rng.normal(size=(2000, 3))
+    wild = clean.copy()
+    wild[:100] += 20.0 * rng.normal(size=(100, 3))  # 5 %: within the 10 % trimmed away
+    assert linear_fit_r2(F, wild) < 0.5
+    assert linear_fit_r2(F, wild, trim=0.1) > 0.99
+    # the trimmed score of clean data is the plain one (within the noise left out)
+    assert abs(linear_fit_r2(F, clean, trim=0.1) - linear_fit_r2(F, clean)) < 0.01
+    # a non-linear law stays visibly non-linear: trimming 10 % cannot hide a wrong map
+    assert linear_fit_r2(F[:, :1], np.abs(F[:, :1]), trim=0.1) < 0.5
+    with pytest.raises(ValueError, match="trim must be in"):
+        linear_fit_r2(F, clean, trim=0.5)
+
+
 def test_collect_messages_indices_and_subsample(spring_data):
     X, y, _, _ = spring_data
     model = SymbolicGNRegressor(**TINY).fit(X, y)
