@@ -71,7 +71,8 @@ RECOVERY_MIN_DISTANCE = 0.1
 
 
 def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, seed=0,
-               overrides=None, figures=None, save_model=None):
+               overrides=None, figures=None, save_model=None, load_model=None,
+               distill_params=None):
     from sklearn_symgn import SymbolicGNRegressor
     from sklearn_symgn.datasets import make_nbody, pairwise_forces
     from sklearn_symgn.metrics import equation_force_r2, message_force_r2
@@ -91,12 +92,19 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
         regularization=strategy, feature_names=names, receiver_columns=[names.index("q")],
         backend=backend, random_state=seed, **params,
     )
-    model.set_params(**(overrides or {}))
     row = {"law": law, "dim": dim, "strategy": strategy, "n_train": n_train,
-           "max_epochs": max_epochs, **recipe, **(overrides or {})}
-    start = time.perf_counter()
-    model.fit(X[:n_train], y[:n_train])
-    row["train_s"] = time.perf_counter() - start
+           "max_epochs": max_epochs, **recipe, **(overrides or {}), **(distill_params or {})}
+    if load_model is not None:  # re-analysis of a saved network: same data, no training
+        import joblib
+
+        model = joblib.load(load_model)
+        model.set_params(**(overrides or {}))
+        row.update(loaded_from=str(load_model), train_s=float("nan"))
+    else:
+        model.set_params(**(overrides or {}))
+        start = time.perf_counter()
+        model.fit(X[:n_train], y[:n_train])
+        row["train_s"] = time.perf_counter() - start
     row["test_r2"] = model.score(X[n_train:], y[n_train:])
     row["test_mae"] = float(np.mean(np.abs(model.predict(X[n_train:]) - y[n_train:])))
     msg = message_force_r2(model, X[n_train:], F[n_train:])
@@ -110,7 +118,8 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
     row["message_r2_robust"] = max(robust["force"], robust["force_over_mass"])
 
     start = time.perf_counter()
-    model.distill(X[:n_train], y[:n_train], target_names=[f"a{a}" for a in "xyz"[:dim]])
+    model.distill(X[:n_train], y[:n_train], target_names=[f"a{a}" for a in "xyz"[:dim]],
+                  **(distill_params or {}))
     row["distill_s"] = time.perf_counter() - start
     row["alignment_residual"] = model.message_alignment_residual_
     row["message_form"] = model.message_form_
@@ -216,6 +225,11 @@ def main(argv=None):
                         help="integration steps per trajectory (10 snapshots each: diverse data)")
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
                         help="estimator parameters to override, e.g. l1_strength=3")
+    parser.add_argument("--distill-set", nargs="*", default=[], metavar="PARAM=VALUE",
+                        help="distill() arguments, e.g. message_quantile=1")
+    parser.add_argument("--load-models", metavar="DIR",
+                        help="skip training: load DIR/<law>-<dim>-<strategy>.joblib (from "
+                             "--save-models) and distil and score it again")
     parser.add_argument("--figures", action="store_true",
                         help="save messages-vs-forces and Pareto-front PNGs under --out")
     parser.add_argument("--save-models", action="store_true",
@@ -227,6 +241,8 @@ def main(argv=None):
     if args.quick:
         args.n_samples, args.max_epochs = 400, 2
     overrides = {k: parse_value(v) for k, v in (item.split("=", 1) for item in args.set)}
+    distill_params = {k: parse_value(v)
+                      for k, v in (item.split("=", 1) for item in args.distill_set)}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -239,7 +255,10 @@ def main(argv=None):
                                      quick=args.quick, overrides=overrides,
                                      figures=out / "figures" if args.figures else None,
                                      save_model=(out / "models" / f"{law}-{dim}-{strategy}.joblib"
-                                                 if args.save_models else None))
+                                                 if args.save_models else None),
+                                     load_model=(Path(args.load_models) / f"{law}-{dim}-{strategy}.joblib"
+                                                 if args.load_models else None),
+                                     distill_params=distill_params)
                     row["cpu_threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
                     rows.append(row)
                     log.write(json.dumps(row) + "\n")

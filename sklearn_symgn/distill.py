@@ -149,7 +149,7 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
 
 
 def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edges=5000,
-                    max_nodes=5000, message_quantile=None, message_form="auto",
+                    max_nodes=5000, message_quantile=0.95, message_form="auto",
                     target_names=None, random_state=None, verbose=0):
     """Distil a fitted network into equations; see ``SymbolicGNRegressor.distill``.
 
