@@ -37,7 +37,9 @@ def recorded_profile(law, n_samples, max_epochs, seed=0):
     X, y, names = make_nbody(law, n_samples=n_samples, n_steps=50, random_state=seed,
                              return_feature_names=True, **DATA_RECIPES.get(law, {}))
     model = SymbolicGNRegressor(feature_names=names, receiver_columns=[names.index("q")],
-                                max_epochs=max_epochs, random_state=seed).fit(X, y)
+                                max_epochs=max_epochs, random_state=seed,
+                                l1_strength=1.0,  # the recipe of the recorded figures
+                                ).fit(X, y)
     edges = collect_messages(model, X, max_edges=5000, random_state=seed)
     messages = edges.messages[:, rank_components(edges)[0][:2]]
     table, variables = edge_variables(edges.x_receiver, edges.x_sender, [0, 1], names)

@@ -39,6 +39,10 @@ def test_reproduce_nbody_quick(tmp_path, capsys):
     assert "r2-2 l1" in capsys.readouterr().out
     saved = joblib.load(row["model_file"])  # --save-models: re-analysis without retraining
     assert [str(eq) for eq in saved.edge_equations_] == row["edge_equations"]
+    summary = benchmark_main("nbody_summary")([str(tmp_path / "results.jsonl")])
+    assert summary.splitlines()[0] == "| system | l1 |"
+    assert summary.splitlines()[2].startswith(f"| r2-2 | {row['message_r2']:.3f} / ")
+    assert "(0.990)" in summary and "of 1 recovered" in summary
     for kind in ("messages", "pareto"):
         png = tmp_path / "figures" / f"r2-2-l1-{kind}.png"
         assert png.read_bytes()[:4] == b"\x89PNG" and row["figures"][kind] == str(png)
