@@ -102,7 +102,23 @@ def test_message_quantile_drops_the_largest_messages(distilled):
     model.set_params(backend=OperonBackend(max_time=None, generations=3, population_size=50,
                                            random_state=0))
     model.distill(X[:500], y[:500], message_quantile=0.5, max_edges=10_000)
-    assert len(model.edge_equations_) == 2
+    assert len(model.edge_equations_) == 2 and model.message_quantile_ == 0.5
+
+
+def test_message_quantile_auto_trims_heavy_tails_only():
+    from sklearn_symgn.distill import resolve_message_quantile
+
+    rng = np.random.default_rng(0)
+    r = rng.uniform(0.5, 5.0, size=5000)
+    assert resolve_message_quantile("auto", np.abs(r - 1.0)) == 1.0  # spring-like magnitudes
+    assert resolve_message_quantile("auto", 1.0 / r**2) == 1.0  # no close encounters: tame
+    r[:20] = rng.uniform(0.02, 0.1, size=20)  # a few close encounters of a 1/r² law
+    assert resolve_message_quantile("auto", 1.0 / r**2) == 0.95
+    assert resolve_message_quantile(None, 1.0 / r**2) == 1.0
+    assert resolve_message_quantile(0.9, r) == 0.9
+    for bad in ("autom", 0, 1.5, True, [0.9]):
+        with pytest.raises(ValueError, match="message_quantile must be 'auto', None or a number"):
+            resolve_message_quantile(bad, r)
 
 
 def test_predict_with_equations_in_cross_validation(spring_data):
@@ -125,6 +141,8 @@ def test_distill_errors(spring_data):
         model.distill(X, y, n_components=0)
     with pytest.raises(ValueError, match="message_quantile"):
         model.distill(X, y, message_quantile=1.5)
+    with pytest.raises(ValueError, match="'auto', None or a number"):
+        model.distill(X, y, message_quantile="automatic")
     with pytest.raises(ValueError, match="target_names"):
         model.set_params(backend=OperonBackend(**FAST_SR)).distill(X, y, target_names=["a"])
     tabular = SymbolicGNRegressor(**TINY).fit(X[:, 0], y[:, 0])
