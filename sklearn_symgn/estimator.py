@@ -71,9 +71,9 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
     l1_strength : float, default=0.1
         Weight of the L1 message penalty (``"l1"`` only). The paper uses 1e-2 with ~10⁷ graph
         visits on a GPU; 0.1 reaches sparse messages within a CPU budget (3 × 10⁶ graph visits
-        in ``benchmarks/reproduce_nbody.py``). 1.0 compressed the close-encounter messages of
-        the 3-D 1/r and 1/r² laws non-linearly (message-force R² 0.86 and 0.90 instead of
-        0.85 and 0.97, and neither law recovered).
+        in ``benchmarks/reproduce_nbody.py``). With 1.0 the 3-D 1/r and 1/r² networks
+        compressed their close-encounter messages and neither law was recovered; with 0.1 both
+        were. A law with a hard switch (``discontinuous``) needed 1.0.
     kl_strength : float, default=1.0
         Weight of the KL penalty (``"kl"`` only).
     hidden_layer_sizes : tuple of int, default=(128, 128, 128)
