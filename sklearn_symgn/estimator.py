@@ -74,8 +74,11 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         in ``benchmarks/reproduce_nbody.py``). With 1.0 the 3-D 1/r and 1/r² networks
         compressed their close-encounter messages and neither law was recovered; with 0.1 both
         were. A law with a hard switch (``discontinuous``) needed 1.0.
-    kl_strength : float, default=1.0
-        Weight of the KL penalty (``"kl"`` only).
+    kl_strength : float, default=0.01
+        Weight of the KL penalty (``"kl"`` only). Measured on the benchmark's 2-D spring system
+        (100 epochs): the paper's weight 1 left the network at test R² 0.51 with messages
+        unrelated to the force (R² 0.027); 0.01 gave test R² 0.997, messages that are the
+        force (R² 1.000) and the law.
     hidden_layer_sizes : tuple of int, default=(128, 128, 128)
         Hidden widths of the edge and node MLPs (the paper: ``(300, 300, 300)``).
     activation : {"relu", "silu", "tanh", "softplus"}, default="relu"
@@ -225,7 +228,7 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         regularization="l1",
         message_dim=None,
         l1_strength=0.1,
-        kl_strength=1.0,
+        kl_strength=0.01,
         hidden_layer_sizes=(128, 128, 128),
         activation="relu",
         edge_features="relative",
