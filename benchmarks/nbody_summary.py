@@ -17,8 +17,7 @@ import argparse
 import json
 from pathlib import Path
 
-LAWS = ("spring", "r1", "r2", "charge", "damped", "discontinuous")
-STRATEGIES = ("standard", "bottleneck", "l1", "kl")
+from reproduce_nbody import LAWS, STRATEGIES
 
 
 def load(paths):

@@ -156,20 +156,18 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
 HEAVY_TAIL_RATIO = 5.0
 
 
+def message_tail_ratio(size):
+    """Largest message magnitude over their 95th percentile (the ``"auto"`` quantile's test)."""
+    return float(size.max() / max(np.quantile(size, 0.95), np.finfo(float).tiny))
+
+
 def resolve_message_quantile(message_quantile, size):
     """The quantile of message magnitudes ``size`` that the message fits keep (1: every edge)."""
     if message_quantile is None:
         return 1.0
-    if isinstance(message_quantile, str):
-        if message_quantile != "auto":
-            raise ValueError(
-                f"message_quantile must be 'auto', None or a number in (0, 1]; got "
-                f"{message_quantile!r}."
-            )
-        q95 = np.quantile(size, 0.95)
-        heavy = size.max() > HEAVY_TAIL_RATIO * max(q95, np.finfo(float).tiny)
-        return 0.95 if heavy else 1.0
-    if isinstance(message_quantile, bool) or not isinstance(message_quantile, Real) \
+    if isinstance(message_quantile, str) and message_quantile == "auto":
+        return 0.95 if message_tail_ratio(size) > HEAVY_TAIL_RATIO else 1.0
+    if isinstance(message_quantile, (str, bool)) or not isinstance(message_quantile, Real) \
             or not 0 < message_quantile <= 1:
         raise ValueError(
             f"message_quantile must be 'auto', None or a number in (0, 1]; got "
@@ -229,10 +227,9 @@ def distill_network(estimator, X, y=None, *, n_components=None, backend, max_edg
     candidates = np.arange(len(table))
     if quantile < 1:
         candidates = np.flatnonzero(size <= np.quantile(size, quantile))
-    if verbose and message_quantile == "auto":
+    if verbose and isinstance(message_quantile, str):
         print(f"message_quantile='auto': {quantile:g} (largest message "
-              f"{size.max() / max(np.quantile(size, 0.95), np.finfo(float).tiny):.1f}x the 95th "
-              "percentile)")
+              f"{message_tail_ratio(size):.1f}x the 95th percentile)")
     fit_edges = rng.choice(candidates, min(max_edges, len(candidates)), replace=False)
     form, transform, residual = resolve_message_form(
         message_form, selected, table, fit_edges, len(positions), verbose
