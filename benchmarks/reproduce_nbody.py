@@ -93,7 +93,7 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
         regularization=strategy, feature_names=names, receiver_columns=[names.index("q")],
         backend=backend, random_state=seed, **params,
     )
-    row = {"law": law, "dim": dim, "strategy": strategy, "n_train": n_train,
+    row = {"law": law, "dim": dim, "strategy": strategy, "seed": seed, "n_train": n_train,
            "max_epochs": max_epochs, **recipe, **(overrides or {}), **(distill_params or {})}
     if load_model is not None:  # re-analysis of a saved network: same data, no training
         model = joblib.load(load_model)
@@ -233,6 +233,9 @@ def main(argv=None):
     parser.add_argument("--save-models", action="store_true",
                         help="pickle every fitted model to models/<law>-<dim>-<strategy>.joblib "
                              "under --out (for re-analysis without retraining)")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the data, the network and the search (fresh recovery "
+                             "snapshots use seed + 1)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for smoke tests")
     parser.add_argument("--out", default="benchmarks/results/nbody")
     args = parser.parse_args(argv)
@@ -250,7 +253,7 @@ def main(argv=None):
                 for strategy in args.strategies:
                     row = run_system(law, dim, strategy, n_samples=args.n_samples,
                                      max_epochs=args.max_epochs, n_steps=args.n_steps,
-                                     quick=args.quick, overrides=overrides,
+                                     quick=args.quick, seed=args.seed, overrides=overrides,
                                      figures=out / "figures" if args.figures else None,
                                      save_model=(out / "models" / f"{law}-{dim}-{strategy}.joblib"
                                                  if args.save_models else None),
