@@ -6,7 +6,9 @@ Usage::
     python benchmarks/nbody_summary.py benchmarks/results/nbody_l1_2026-11-23/results.jsonl \\
         benchmarks/results/nbody_bottleneck_2026-11-23/results.jsonl ...
 
-Later files win where two hold the same (law, dim, strategy). Each cell reads
+Later files win where two hold the same (law, dim, strategy). With ``--sweep PARAM`` the columns
+are the values of an estimator parameter (e.g. ``l1_strength``; rows without it count as its
+default, given as ``--sweep l1_strength=0.3``) instead of the strategies. Each cell reads
 ``plain / robust message-force R² (paper) ✓|✗``: the message-force R² of the ``dim`` most
 significant components (the better of ``F`` and ``F / m_i``) by least squares on all test edges
 and by the reference code's robust fit (residuals above their 90th percentile left out), the
@@ -17,16 +19,20 @@ import argparse
 import json
 from pathlib import Path
 
+from _cli import parse_value
 from reproduce_nbody import LAWS, STRATEGIES
 
 
-def load(paths):
+def load(paths, sweep=None):
+    """Rows by (law, dim, strategy), or by (law, dim, value of ``sweep``) when ``sweep`` is
+    ``(parameter, default)``."""
     rows = {}
     for path in paths:
         for line in Path(path).read_text().splitlines():
             if line.strip():
                 row = json.loads(line)
-                rows[row["law"], row["dim"], row["strategy"]] = row
+                column = row["strategy"] if sweep is None else row.get(sweep[0], sweep[1])
+                rows[row["law"], row["dim"], column] = row
     return rows
 
 
@@ -40,9 +46,11 @@ def cell(row):
     return text + (" ✓" if row["recovered"] else " ✗")
 
 
-def summary_table(rows):
-    strategies = [s for s in STRATEGIES if any(key[2] == s for key in rows)]
-    lines = ["| system | " + " | ".join(strategies) + " |", "|---" * (len(strategies) + 1) + "|"]
+def summary_table(rows, columns=None):
+    """Markdown table of ``rows`` (from :func:`load`); ``columns`` defaults to the strategies."""
+    strategies = [s for s in (columns or STRATEGIES) if any(key[2] == s for key in rows)]
+    lines = ["| system | " + " | ".join(map(str, strategies)) + " |",
+             "|---" * (len(strategies) + 1) + "|"]
     for law in LAWS:
         for dim in (2, 3):
             if any((law, dim, s) in rows for s in strategies):
@@ -61,8 +69,17 @@ def summary_table(rows):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("results", nargs="+", help="results.jsonl files of reproduce_nbody.py")
+    parser.add_argument("--sweep", metavar="PARAM=DEFAULT",
+                        help="one column per value of this estimator parameter (rows without "
+                             "it take DEFAULT), e.g. l1_strength=0.3")
     args = parser.parse_args(argv)
-    table = summary_table(load(args.results))
+    sweep = None
+    if args.sweep:
+        name, _, default = args.sweep.partition("=")
+        sweep = (name, parse_value(default) if default else None)
+    rows = load(args.results, sweep)
+    columns = None if sweep is None else sorted({key[2] for key in rows}, key=str)
+    table = summary_table(rows, columns)
     print(table)
     return table
 

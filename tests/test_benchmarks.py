@@ -43,6 +43,14 @@ def test_reproduce_nbody_quick(tmp_path, capsys):
     assert summary.splitlines()[0] == "| system | l1 |"
     assert summary.splitlines()[2].startswith(f"| r2-2 | {row['message_r2']:.3f} / ")
     assert "(0.990)" in summary and "of 1 recovered" in summary
+    # --sweep: one column per parameter value; rows without the parameter take the default given
+    other = dict(row, l1_strength=1.0, recovered=not row["recovered"])
+    (tmp_path / "other.jsonl").write_text(json.dumps(other) + "\n")
+    swept = benchmark_main("nbody_summary")(
+        ["--sweep", "l1_strength=0.3", str(tmp_path / "results.jsonl"), str(tmp_path / "other.jsonl")]
+    ).splitlines()
+    assert swept[0] == "| system | 0.3 | 1.0 |" and swept[2].startswith("| r2-2 | ")
+    assert swept[2].count(" ✓") + swept[2].count(" ✗") == 2 and swept[2].count(" ✓") == 1
     for kind in ("messages", "pareto"):
         png = tmp_path / "figures" / f"r2-2-l1-{kind}.png"
         assert png.read_bytes()[:4] == b"\x89PNG" and row["figures"][kind] == str(png)
