@@ -48,17 +48,17 @@ def cell(row):
 
 def summary_table(rows, columns=None):
     """Markdown table of ``rows`` (from :func:`load`); ``columns`` defaults to the strategies."""
-    strategies = [s for s in (columns or STRATEGIES) if any(key[2] == s for key in rows)]
-    lines = ["| system | " + " | ".join(map(str, strategies)) + " |",
-             "|---" * (len(strategies) + 1) + "|"]
+    columns = [c for c in (columns or STRATEGIES) if any(key[2] == c for key in rows)]
+    lines = ["| system | " + " | ".join(map(str, columns)) + " |",
+             "|---" * (len(columns) + 1) + "|"]
     for law in LAWS:
         for dim in (2, 3):
-            if any((law, dim, s) in rows for s in strategies):
-                cells = [cell(rows.get((law, dim, s))) for s in strategies]
+            if any((law, dim, c) in rows for c in columns):
+                cells = [cell(rows.get((law, dim, c))) for c in columns]
                 lines.append(f"| {law}-{dim} | " + " | ".join(cells) + " |")
     totals = []
-    for s in strategies:
-        done = [r for key, r in rows.items() if key[2] == s]
+    for c in columns:
+        done = [r for key, r in rows.items() if key[2] == c]
         seconds = sum(r["train_s"] + r["distill_s"] for r in done)
         totals.append(f"{sum(r['recovered'] for r in done)} of {len(done)} recovered, "
                       f"{seconds / 60:.0f} min")

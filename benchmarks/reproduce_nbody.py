@@ -96,11 +96,10 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
     row = {"law": law, "dim": dim, "strategy": strategy, "seed": seed, "n_train": n_train,
            "max_epochs": max_epochs, **recipe, **(overrides or {}), **(distill_params or {})}
     if load_model is not None:  # re-analysis of a saved network: same data, no training
-        model = joblib.load(load_model)
-    model.set_params(**(overrides or {}))
-    if load_model is not None:
+        model = joblib.load(load_model).set_params(**(overrides or {}))
         row.update(loaded_from=str(load_model), train_s=float("nan"))
     else:
+        model.set_params(**(overrides or {}))
         start = time.perf_counter()
         model.fit(X[:n_train], y[:n_train])
         row["train_s"] = time.perf_counter() - start
