@@ -82,7 +82,7 @@ API_MODULES = [
     ("sklearn_symgn", "The estimator"),
     ("sklearn_symgn.hamiltonian", "Hamiltonian graph network"),
     ("sklearn_symgn.datasets", "Simulated data sets"),
-    ("sklearn_symgn.data", "Graph builders"),
+    ("sklearn_symgn.graphs", "Graph builders"),
     ("sklearn_symgn.models", "Network modules"),
     ("sklearn_symgn.training", "Training through skorch"),
     ("sklearn_symgn.messages", "Message capture"),

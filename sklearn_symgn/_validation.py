@@ -1,14 +1,46 @@
-"""Argument checks shared by the public entry points: option strings with a "did you mean".
+"""The project's one validation idiom: scikit-learn's parameter constraints, plus two additions.
 
-scikit-learn's parameter validation names the parameter and lists the options; for a misspelt
-option string these helpers also suggest the closest valid one.
+* Estimators and parts declare ``_parameter_constraints`` and inherit :class:`ValidatedMixin`;
+  public functions are decorated with :func:`validate_params`. Both run scikit-learn's checks,
+  whose errors name the argument, the accepted forms and the value received.
+* Before that, a misspelt option string gets a "did you mean" (:func:`check_string_options`),
+  and integers are integers: :class:`Int` rejects ``True``/``False`` and floats, which
+  scikit-learn's ``Interval(Integral, ...)`` lets through as bools.
 """
 
+import functools
+import inspect
 from difflib import get_close_matches
+from numbers import Integral
 
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
+from sklearn.utils._param_validation import validate_params as _sklearn_validate_params
 
-__all__ = ["check_option", "check_string_params"]
+__all__ = ["Int", "ValidatedMixin", "check_option", "check_string_options", "validate_params"]
+
+
+class Int(Interval):
+    """``Interval(Integral, low, high, closed="both")`` that rejects bools.
+
+    Examples
+    --------
+    >>> from sklearn_symgn._validation import Int
+    >>> Int(1).is_satisfied_by(2), Int(1).is_satisfied_by(True), Int(1).is_satisfied_by(2.0)
+    (True, False, False)
+    """
+
+    def __init__(self, low, high=None):
+        super().__init__(Integral, low, high, closed="both")
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+    def __str__(self):
+        return super().__str__().replace("an int", "an int (not a bool)")
 
 
 def _suggestion(value, options):
@@ -17,7 +49,7 @@ def _suggestion(value, options):
 
 
 def check_option(value, options, name):
-    """Return ``value`` if it is one of ``options``, else raise a ``ValueError`` naming ``name``.
+    """Return ``value`` if it is one of ``options``, else raise naming ``name``.
 
     Parameters
     ----------
@@ -34,10 +66,9 @@ def check_option(value, options, name):
 
     Raises
     ------
-    TypeError
-        If ``value`` is not a string.
-    ValueError
-        If it is not one of ``options``; the message suggests the closest option.
+    InvalidParameterError
+        A ``ValueError`` (and ``TypeError``) if ``value`` is not one of ``options``; for a
+        string, the message suggests the closest option.
 
     Examples
     --------
@@ -46,30 +77,82 @@ def check_option(value, options, name):
     'l1'
     """
     options = sorted(options)
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str among {options}; got {type(value).__name__} {value!r}.")
-    if value not in options:
-        raise ValueError(
-            f"{name} must be one of {options}; got {value!r}.{_suggestion(value, options)}"
+    if not isinstance(value, str) or value not in options:
+        hint = _suggestion(value, options) if isinstance(value, str) else ""
+        raise InvalidParameterError(
+            f"{name} must be a str among {options}; got {type(value).__name__} {value!r}.{hint}"
         )
     return value
 
 
-def check_string_params(estimator):
-    """Check an estimator's option-string parameters with :func:`check_option`.
+def check_string_options(arguments, constraints, owner):
+    """Raise with a "did you mean" for a string that no option set of its constraints accepts.
 
-    Only parameters whose ``_parameter_constraints`` are all option sets (or ``None``) and whose
-    value is a string are checked here; everything else is left to ``_validate_params``, which
-    the caller runs next. The messages name the estimator and the parameter.
+    Only arguments whose constraints include :class:`StrOptions` and whose value is a string
+    are checked here; everything else is left to scikit-learn's validation, which runs next.
+
+    Parameters
+    ----------
+    arguments : dict
+        Argument name to value.
+    constraints : dict
+        Argument name to a list of scikit-learn constraints.
+    owner : str
+        The estimator's or function's name, used in the message.
     """
-    cls = type(estimator).__name__
-    for name, constraints in getattr(estimator, "_parameter_constraints", {}).items():
-        options = [c for c in constraints if isinstance(c, StrOptions)]
-        value = getattr(estimator, name, None)
-        if options and isinstance(value, str):
-            valid = set().union(*(c.options for c in options))
-            if value not in valid:
-                raise ValueError(
-                    f"The {name!r} parameter of {cls} must be one of {sorted(valid)}; got "
-                    f"{value!r}.{_suggestion(value, valid)}"
-                )
+    for name, value in arguments.items():
+        options = [c for c in constraints.get(name, ()) if isinstance(c, StrOptions)]
+        if not options or not isinstance(value, str):
+            continue
+        valid = set().union(*(c.options for c in options))
+        if value not in valid:
+            raise InvalidParameterError(
+                f"The {name!r} parameter of {owner} must be one of {sorted(valid)}; got "
+                f"{value!r}.{_suggestion(value, valid)}"
+            )
+
+
+class ValidatedMixin:
+    """Adds the "did you mean" check to an estimator's ``_validate_params``.
+
+    List it before ``BaseEstimator``; ``_fit_context`` and explicit calls of
+    ``_validate_params`` both go through it.
+    """
+
+    def _validate_params(self):
+        check_string_options(
+            self.get_params(deep=False), self._parameter_constraints, type(self).__name__
+        )
+        super()._validate_params()
+
+
+def validate_params(constraints):
+    """scikit-learn's ``validate_params`` for a public function, with the "did you mean".
+
+    Nested calls are validated too (the library's functions call each other with arguments that
+    came from the user).
+
+    Parameters
+    ----------
+    constraints : dict
+        Argument name to a list of constraints, for every argument of the function.
+    """
+
+    def decorator(func):
+        validated = _sklearn_validate_params(constraints, prefer_skip_nested_validation=False)(
+            func
+        )
+        signature = inspect.signature(func)
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:
+                return func(*args, **kwargs)  # Python's own message for a wrong call
+            check_string_options(bound.arguments, constraints, func.__qualname__)
+            return validated(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.metrics import r2_score
 
-from .data.inputs import node_targets, to_graph_input
+from .graphs.inputs import node_targets, to_graph_input
 
 __all__ = ["GraphScoreMixin"]
 

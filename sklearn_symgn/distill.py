@@ -19,7 +19,7 @@ from sklearn.utils import check_random_state
 
 from .base import GraphScoreMixin
 from .central import central_equations, radial_profile, resolve_message_form
-from .data.inputs import (
+from .graphs.inputs import (
     flatten_graphs,
     node_targets,
     shape_node_output,

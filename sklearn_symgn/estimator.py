@@ -13,8 +13,8 @@ from skorch.dataset import ValidSplit
 
 from ._validation import check_string_params
 from .base import GraphScoreMixin
-from .data.graphs import CompleteGraph, _GraphBuilder
-from .data.inputs import add_missing_edges, shape_node_output, to_graph_input
+from .graphs.builders import CompleteGraph, _GraphBuilder
+from .graphs.inputs import add_missing_edges, shape_node_output, to_graph_input
 from .distill import distill_network
 from .models import GraphNetwork, InteractionLayer
 from .models.mlp import ACTIVATIONS
@@ -97,9 +97,9 @@ class SymbolicGNRegressor(GraphScoreMixin, RegressorMixin, BaseEstimator):
         and the messages stop being plain forces. With ``[]`` messages are fields of the sender.
     graph : graph builder, default=None
         Which nodes exchange messages in array inputs (and in ``Data`` without ``edge_index``):
-        ``None`` means :class:`~sklearn_symgn.data.CompleteGraph`; see also
-        :class:`~sklearn_symgn.data.RadiusGraph`, :class:`~sklearn_symgn.data.KNNGraph`,
-        :class:`~sklearn_symgn.data.FixedGraph`.
+        ``None`` means :class:`~sklearn_symgn.graphs.CompleteGraph`; see also
+        :class:`~sklearn_symgn.graphs.RadiusGraph`, :class:`~sklearn_symgn.graphs.KNNGraph`,
+        :class:`~sklearn_symgn.graphs.FixedGraph`.
     feature_names : list of str, default=None
         Names of the node features, used by distillation; ``None`` means ``x0, x1, ...``.
     position_columns : list of int, default=None

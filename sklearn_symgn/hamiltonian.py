@@ -11,8 +11,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from .data.graphs import _GraphBuilder
-from .data.inputs import flatten_graphs, to_graph_input
+from .graphs.builders import _GraphBuilder
+from .graphs.inputs import flatten_graphs, to_graph_input
 from .estimator import SymbolicGNRegressor, _feature_scales, _node_tables
 from .models.hamiltonian import HamiltonianLayer, HamiltonianNetwork
 from .models.mlp import ACTIVATIONS
@@ -40,7 +40,7 @@ class SymbolicHGNRegressor(SymbolicGNRegressor):
         Non-linearity of both MLPs; forces are derivatives of the MLPs, so use a smooth one
         (``"relu"`` gives piecewise-constant forces).
     graph : graph builder, default=None
-        Which pairs interact; ``None`` means :class:`~sklearn_symgn.data.CompleteGraph`.
+        Which pairs interact; ``None`` means :class:`~sklearn_symgn.graphs.CompleteGraph`.
     feature_names : list of str, default=None
         Names of the node features, used by distillation; ``None`` means ``x0, x1, ...``.
     position_columns : list of int, default=None

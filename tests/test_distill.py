@@ -11,7 +11,7 @@ from torch_geometric.data import Data
 
 from sklearn_symgn import SymbolicGNRegressor
 from sklearn_symgn.central import central_alignment
-from sklearn_symgn.data import CompleteGraph
+from sklearn_symgn.graphs import CompleteGraph
 from sklearn_symgn.datasets import make_nbody, pairwise_forces
 from sklearn_symgn.distill import SymbolicGraphModel, edge_variables
 from sklearn_symgn.metrics import equation_force_r2

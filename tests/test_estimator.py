@@ -5,7 +5,7 @@ from sklearn.exceptions import NotFittedError
 from torch_geometric.data import Data
 
 from sklearn_symgn import SymbolicGNRegressor
-from sklearn_symgn.data import FixedGraph, KNNGraph, RadiusGraph
+from sklearn_symgn.graphs import FixedGraph, KNNGraph, RadiusGraph
 
 from .conftest import TINY
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from sklearn_symgn.data import CompleteGraph, FixedGraph, KNNGraph, RadiusGraph
+from sklearn_symgn.graphs import CompleteGraph, FixedGraph, KNNGraph, RadiusGraph
 
 
 def _edges(ei):

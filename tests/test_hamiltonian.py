@@ -9,7 +9,7 @@ import torch
 from sklearn.base import clone
 
 from sklearn_symgn import SymbolicHGNRegressor
-from sklearn_symgn.data import CompleteGraph
+from sklearn_symgn.graphs import CompleteGraph
 from sklearn_symgn.datasets import make_nbody, pair_potential
 from sklearn_symgn.models import HamiltonianLayer, HamiltonianNetwork
 from sklearn_symgn.symbolic import Equation, OperonBackend

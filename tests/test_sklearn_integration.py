@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from sklearn_symgn import SymbolicGNRegressor
-from sklearn_symgn.data import RadiusGraph
+from sklearn_symgn.graphs import RadiusGraph
 
 from .conftest import TINY
 

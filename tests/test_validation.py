@@ -101,7 +101,7 @@ def test_bad_graph_lists(graph_list):
 # ------------------------------------------------------------------------------------------------
 def _catalogue():
     from sklearn_symgn import plotting
-    from sklearn_symgn.data import FixedGraph, KNNGraph, RadiusGraph
+    from sklearn_symgn.graphs import FixedGraph, KNNGraph, RadiusGraph
     from sklearn_symgn.datasets import (
         integrate_nbody,
         make_nbody,

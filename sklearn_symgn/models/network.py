@@ -19,7 +19,7 @@ class GraphNetwork(nn.Module):
     layer : InteractionLayer
         The edge/node models.
     graph : graph builder
-        Builds edges of dense batches (see :mod:`sklearn_symgn.data.graphs`).
+        Builds edges of dense batches (see :mod:`sklearn_symgn.graphs.builders`).
     x_shift, x_scale : Tensor of shape (n_features,)
         Feature standardisation.
     y_scale : Tensor of shape (n_targets,)

@@ -6,13 +6,13 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import StrOptions
 
-from .._validation import check_string_params
+from .._validation import ValidatedMixin
 from .equations import SELECTIONS, Equation
 
 __all__ = ["SymbolicBackend"]
 
 
-class SymbolicBackend(BaseEstimator):
+class SymbolicBackend(ValidatedMixin, BaseEstimator):
     """Base class: validation and book-keeping, one private search method per engine.
 
     Subclasses implement ``_search(X, y, feature_names)``, returning a Pareto front as a list of
@@ -44,7 +44,6 @@ class SymbolicBackend(BaseEstimator):
         -------
         self
         """
-        check_string_params(self)
         self._validate_params()
         X = check_array(X, dtype=np.float64, input_name="X")
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")

@@ -53,7 +53,7 @@ class CompleteGraph(_GraphBuilder):
     Examples
     --------
     >>> import torch
-    >>> from sklearn_symgn.data import CompleteGraph
+    >>> from sklearn_symgn.graphs import CompleteGraph
     >>> CompleteGraph().build(torch.zeros(2, 3, 2)).shape
     torch.Size([2, 12])
     """
