@@ -26,7 +26,7 @@ import numpy as np
 import sympy
 import torch
 
-from sklearn_symgn import SymbolicGNRegressor
+from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
 from sklearn_symgn.datasets import NBODY_LAWS, integrate_nbody, make_nbody, pairwise_forces
 from sklearn_symgn.rollout import (
     energy_function,
@@ -146,14 +146,15 @@ def main(argv=None):
                              return_feature_names=True)
     model = SymbolicGNRegressor(
         regularization="l1", feature_names=names, receiver_columns=[names.index("q")],
-        backend=sr, random_state=0, l1_strength=1.0,  # the recipe of the recorded figures
+        distiller=MessageDistiller(target_names=["ax", "ay"], backend=sr), random_state=0,
+        l1_strength=1.0,  # the recipe of the recorded figures
         **params,
     )
     start = time.perf_counter()
     model.fit(X, y)
     train_s = time.perf_counter() - start
     start = time.perf_counter()
-    model.distill(X, y, target_names=["ax", "ay"], verbose=0)
+    model.distill(X, y)
     distill_s = time.perf_counter() - start
     say(f"Trained on {args.n_samples} snapshots ({params}) in {train_s:.1f} s; distilled in "
         f"{distill_s:.1f} s:")

@@ -1,7 +1,7 @@
 """Symbolic-regression engines on the same recorded messages: time to reach the law.
 
 Trains :class:`~sklearn_symgn.SymbolicGNRegressor` (L1 messages) on a simulated 2-D system,
-records its messages on training edges, aligns them (``sklearn_symgn.central``) and takes the
+records its messages on training edges, aligns them (``sklearn_symgn.distillation.central``) and takes the
 radial profile ``g`` that ``distill()`` would fit. Each engine then searches ``g`` as a function of
 the same edge variables, on the same 5,000 rows, with a growing budget; a budget *reaches the law*
 when its expression, evaluated on fresh pairs (positions spread 2x), is linear in the true radial
@@ -29,10 +29,13 @@ from reproduce_nbody import DATA_RECIPES, RECOVERY_MIN_DISTANCE
 def recorded_profile(law, n_samples, max_epochs, seed=0):
     """Train, record messages, align them; return fit rows, fresh rows and their true profile."""
     from sklearn_symgn import SymbolicGNRegressor
-    from sklearn_symgn.central import central_alignment, radial_profile, unit_directions
+    from sklearn_symgn.distillation.central import (
+        central_alignment,
+        radial_profile,
+        unit_directions,
+    )
     from sklearn_symgn.datasets import make_nbody, pairwise_forces
-    from sklearn_symgn.distill import edge_variables
-    from sklearn_symgn.messages import collect_messages, rank_components
+    from sklearn_symgn.distillation.variables import edge_variables
 
     X, y, names = make_nbody(law, n_samples=n_samples, n_steps=50, random_state=seed,
                              return_feature_names=True, **DATA_RECIPES.get(law, {}))
@@ -40,8 +43,8 @@ def recorded_profile(law, n_samples, max_epochs, seed=0):
                                 max_epochs=max_epochs, random_state=seed,
                                 l1_strength=1.0,  # the recipe of the recorded figures
                                 ).fit(X, y)
-    edges = collect_messages(model, X, max_edges=5000, random_state=seed)
-    messages = edges.messages[:, rank_components(edges)[0][:2]]
+    edges = model.edge_messages(X, max_edges=5000, random_state=seed)
+    messages = edges.messages[:, edges.ranked_components()[0][:2]]
     table, variables = edge_variables(edges.x_receiver, edges.x_sender, [0, 1], names)
     rows, u = unit_directions(table, np.arange(len(table)), 2)
     transform, residual = central_alignment(messages[rows], u)

@@ -56,7 +56,7 @@ def affine_r2(truth, distilled):
 
 
 def run_law(law, *, n_samples, seed, quick):
-    from sklearn_symgn import SymbolicHGNRegressor
+    from sklearn_symgn import PotentialDistiller, SymbolicHGNRegressor
     from sklearn_symgn.datasets import make_nbody, pair_potential
     from sklearn_symgn.symbolic import OperonBackend
 
@@ -71,8 +71,8 @@ def run_law(law, *, n_samples, seed, quick):
         params.update(max_epochs=2, hidden_layer_sizes=(16,))
         backend = OperonBackend(max_time=None, generations=5, population_size=100,
                                 random_state=seed)
-    model = SymbolicHGNRegressor(feature_names=names, backend=backend, random_state=seed,
-                                 **params)
+    model = SymbolicHGNRegressor(feature_names=names, random_state=seed,
+                                 distiller=PotentialDistiller(backend=backend), **params)
     row = {"law": law, "n_train": n_train, **recipe["data"], **params}
     start = time.perf_counter()
     model.fit(X[:n_train], y[:n_train])

@@ -74,7 +74,7 @@ RECOVERY_MIN_DISTANCE = 0.1
 def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, seed=0,
                overrides=None, figures=None, save_model=None, load_model=None,
                distill_params=None):
-    from sklearn_symgn import SymbolicGNRegressor
+    from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
     from sklearn_symgn.datasets import make_nbody, pairwise_forces
     from sklearn_symgn.metrics import edge_forces, equation_force_r2, linear_fit_r2
     from sklearn_symgn.symbolic import OperonBackend
@@ -91,7 +91,9 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
         backend = OperonBackend(max_time=None, generations=5, population_size=100, random_state=0)
     model = SymbolicGNRegressor(
         regularization=strategy, feature_names=names, receiver_columns=[names.index("q")],
-        backend=backend, random_state=seed, **params,
+        distiller=MessageDistiller(target_names=[f"a{a}" for a in "xyz"[:dim]],
+                                   backend=backend),
+        random_state=seed, **params,
     )
     row = {"law": law, "dim": dim, "strategy": strategy, "seed": seed, "n_train": n_train,
            "max_epochs": max_epochs, **recipe, **(overrides or {}), **(distill_params or {})}
@@ -116,8 +118,8 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
         row[key] = max(row[f"{key}_F"], row[f"{key}_F_over_m"])
 
     start = time.perf_counter()
-    model.distill(X[:n_train], y[:n_train], target_names=[f"a{a}" for a in "xyz"[:dim]],
-                  **(distill_params or {}))
+    model.set_params(**{f"distiller__{k}": v for k, v in (distill_params or {}).items()})
+    model.distill(X[:n_train], y[:n_train])
     row["distill_s"] = time.perf_counter() - start
     row["alignment_residual"] = model.message_alignment_residual_
     row["message_form"] = model.message_form_
@@ -223,7 +225,7 @@ def main(argv=None):
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
                         help="estimator parameters to override, e.g. l1_strength=3")
     parser.add_argument("--distill-set", nargs="*", default=[], metavar="PARAM=VALUE",
-                        help="distill() arguments, e.g. message_quantile=1")
+                        help="distiller parameters (MessageDistiller), e.g. message_quantile=1")
     parser.add_argument("--load-models", metavar="DIR",
                         help="skip training: load DIR/<law>-<dim>-<strategy>.joblib (from "
                              "--save-models) and distil and score it again")

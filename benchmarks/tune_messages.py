@@ -37,7 +37,6 @@ def run_one(args):
     torch.set_num_threads(threads)
     from sklearn_symgn import SymbolicGNRegressor
     from sklearn_symgn.datasets import make_nbody
-    from sklearn_symgn.messages import collect_messages
     from sklearn_symgn.metrics import message_force_r2
 
     X, y, F, names = make_nbody(law, n_samples=n_samples, dim=dim, random_state=0,
@@ -56,14 +55,13 @@ def run_one(args):
     seconds = time.perf_counter() - start
     r2 = model.score(X[n:], y[n:])
     msg = message_force_r2(model, X[n:], F[n:])
-    edges = collect_messages(model, X[n:], max_edges=20_000, random_state=0)
+    edges = model.edge_messages(X[n:], max_edges=20_000, random_state=0)
     var = edges.messages.var(axis=0)
     share = float(np.sort(var)[::-1][:dim].sum() / var.sum())
     # the same fit on the bulk of the edges (|F| below its 95th percentile): 1/r^2 laws have tails
-    from sklearn_symgn.messages import rank_components
     from sklearn_symgn.metrics import linear_fit_r2
 
-    top = edges.messages[:, rank_components(edges)[0][:dim]]
+    top = edges.messages[:, edges.ranked_components()[0][:dim]]
     f = F[n:][edges.graph, edges.receiver, edges.sender]
     bulk = np.linalg.norm(f, axis=1) <= np.percentile(np.linalg.norm(f, axis=1), 95)
     mass = edges.x_receiver[:, -1:].astype(float)

@@ -20,9 +20,9 @@ import time
 import numpy as np
 from torch_geometric.data import Batch
 
-from sklearn_symgn import SymbolicGNRegressor
+from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
 from sklearn_symgn.datasets import HALO_FEATURE_NAMES, halo_ood_split, make_halos
-from sklearn_symgn.distill import edge_variables
+from sklearn_symgn.distillation.variables import edge_variables
 from sklearn_symgn.metrics import linear_fit_r2
 from sklearn_symgn.symbolic import OperonBackend
 
@@ -64,7 +64,8 @@ def main(argv=None):
     model = SymbolicGNRegressor(
         regularization="l1", feature_names=HALO_FEATURE_NAMES, position_columns=[0, 1, 2],
         receiver_columns=[], hidden_layer_sizes=(32, 32) if args.quick else (128, 128),
-        max_epochs=epochs, batch_size=32, lr=3e-3, backend=sr, random_state=0,
+        max_epochs=epochs, batch_size=32, lr=3e-3, random_state=0,
+        distiller=MessageDistiller(n_components=1, target_names=["delta"], backend=sr),
         verbose=0 if args.quick else 1,
     )
     start = time.perf_counter()
@@ -72,7 +73,7 @@ def main(argv=None):
     print(f"trained on {len(train)} halos in {time.perf_counter() - start:.1f} s")
 
     start = time.perf_counter()
-    model.distill(pick(train), n_components=1, target_names=["delta"], verbose=0)
+    model.set_params(verbose=0).distill(pick(train))
     print(f"\nformula (distilled in {time.perf_counter() - start:.1f} s):")
     print(model.symbolic_model_)
 

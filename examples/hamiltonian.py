@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from sklearn_symgn import SymbolicHGNRegressor
+from sklearn_symgn import PotentialDistiller, SymbolicHGNRegressor
 from sklearn_symgn.datasets import make_nbody, pair_potential
 from sklearn_symgn.symbolic import OperonBackend
 
@@ -62,7 +62,8 @@ def main(argv=None):
     X, y, names = make_nbody(args.law, n_samples=n_samples, random_state=0,
                              return_feature_names=True, **recipe["data"])
     n_train = int(0.8 * n_samples)
-    model = SymbolicHGNRegressor(feature_names=names, backend=backend, random_state=0,
+    model = SymbolicHGNRegressor(feature_names=names, random_state=0,
+                                 distiller=PotentialDistiller(backend=backend),
                                  verbose=0 if args.quick else 1, **params)
     start = time.perf_counter()
     model.fit(X[:n_train], y[:n_train])

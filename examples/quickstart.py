@@ -21,7 +21,7 @@ import warnings
 
 import numpy as np
 
-from sklearn_symgn import SymbolicGNRegressor
+from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
 from sklearn_symgn.datasets import make_nbody, pairwise_forces
 from sklearn_symgn.metrics import equation_force_r2, message_force_r2
 from sklearn_symgn.symbolic import OperonBackend
@@ -48,7 +48,7 @@ def main(argv=None):
     n_train = int(0.75 * n_samples)  # whole trajectories stay on one side
     model = SymbolicGNRegressor(
         regularization="l1", feature_names=names, receiver_columns=[names.index("q")],
-        backend=sr, random_state=0, verbose=0 if args.quick else 1, **params,
+        distiller=MessageDistiller(target_names=["ax", "ay"], backend=sr), random_state=0, verbose=0 if args.quick else 1, **params,
     )
     start = time.perf_counter()
     model.fit(X[:n_train], y[:n_train])
@@ -58,7 +58,7 @@ def main(argv=None):
           f"{msg['force_over_mass']:.4f} (F / m_receiver)")
 
     start = time.perf_counter()
-    model.distill(X[:n_train], y[:n_train], target_names=["ax", "ay"], verbose=0)
+    model.set_params(verbose=0).distill(X[:n_train], y[:n_train])
     print(f"\nrecovered law (distilled in {time.perf_counter() - start:.1f} s):")
     print(model.symbolic_model_)
 

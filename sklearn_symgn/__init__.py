@@ -4,9 +4,13 @@ A scikit-learn implementation of Cranmer et al., "Discovering Symbolic Models fr
 with Inductive Biases" (NeurIPS 2020).
 """
 
+from .distillation import MessageDistiller, PotentialDistiller
 from .estimator import SymbolicGNRegressor
 from .hamiltonian import SymbolicHGNRegressor
 
 __version__ = "0.1.0"
 
-__all__ = ["SymbolicGNRegressor", "SymbolicHGNRegressor", "__version__"]
+__all__ = [
+    "MessageDistiller", "PotentialDistiller", "SymbolicGNRegressor", "SymbolicHGNRegressor",
+    "__version__",
+]

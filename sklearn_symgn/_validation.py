@@ -20,11 +20,14 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils._param_validation import validate_params as _sklearn_validate_params
 
-__all__ = ["Int", "ValidatedMixin", "check_option", "check_string_options", "validate_params"]
+__all__ = [
+    "Int", "ValidatedMixin", "check_columns", "check_option", "check_string_options",
+    "validate_params",
+]
 
 
 class Int(Interval):
-    """``Interval(Integral, low, high, closed="both")`` that rejects bools.
+    """``Interval(Integral, low, high)`` (both ends included) that rejects bools.
 
     Examples
     --------
@@ -34,7 +37,7 @@ class Int(Interval):
     """
 
     def __init__(self, low, high=None):
-        super().__init__(Integral, low, high, closed="both")
+        super().__init__(Integral, low, high, closed="both" if high is not None else "left")
 
     def is_satisfied_by(self, val):
         return not isinstance(val, bool) and super().is_satisfied_by(val)
@@ -156,3 +159,48 @@ def validate_params(constraints):
         return wrapper
 
     return decorator
+
+
+def check_columns(columns, n_features, name, feature_names=None):
+    """Resolve a column parameter: indices (ints, not floats or bools) or feature names.
+
+    Parameters
+    ----------
+    columns : int, str or sequence of int or str
+        The parameter as the user gave it.
+    n_features : int
+        Number of columns.
+    name : str
+        The parameter's name, used in the message.
+    feature_names : list of str, default=None
+        Names that may stand for columns.
+
+    Returns
+    -------
+    list of int
+        Distinct column indices in ``[0, n_features)``.
+
+    Examples
+    --------
+    >>> from sklearn_symgn._validation import check_columns
+    >>> check_columns(["x", 1], 3, "position_columns", ["x", "y", "m"])
+    [0, 1]
+    """
+    values = [columns] if isinstance(columns, (str, Integral)) else list(columns)
+    names = list(feature_names) if feature_names is not None else []
+    out = []
+    for value in values:
+        if isinstance(value, str) and value in names:
+            out.append(names.index(value))
+        elif isinstance(value, Integral) and not isinstance(value, bool) \
+                and 0 <= value < n_features:
+            out.append(int(value))
+        else:
+            known = f" or one of the feature names {names}" if names else ""
+            raise InvalidParameterError(
+                f"{name} must hold distinct column indices (ints in [0, {n_features})){known}; "
+                f"got {value!r} in {columns!r}."
+            )
+    if len(set(out)) != len(out):
+        raise InvalidParameterError(f"{name} must hold distinct columns; got {columns!r}.")
+    return out

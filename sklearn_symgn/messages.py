@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-__all__ = ["EdgeMessages", "collect_messages", "rank_components"]
+__all__ = ["EdgeMessages", "record_messages"]
 
 
 @dataclass
@@ -20,9 +20,10 @@ class EdgeMessages:
     Attributes
     ----------
     messages : ndarray of shape (n_edges, message_dim)
-        Messages (the means for KL networks), in the network's internal units.
-    logvar : ndarray of shape (n_edges, message_dim) or None
-        Log-variances of KL messages.
+        Messages (the means of sampled ones), in the network's internal units.
+    significance : ndarray of shape (message_dim,)
+        Score of each component as the message strategy ranks them (standard deviation; mean KL
+        divergence for KL messages).
     graph, receiver, sender : ndarray of shape (n_edges,)
         Index of the graph in ``X`` and of the receiver ``i`` and sender ``j`` inside that graph.
     x_receiver, x_sender : ndarray of shape (n_edges, n_features)
@@ -30,24 +31,41 @@ class EdgeMessages:
     """
 
     messages: np.ndarray
-    logvar: np.ndarray | None
+    significance: np.ndarray
     graph: np.ndarray
     receiver: np.ndarray
     sender: np.ndarray
     x_receiver: np.ndarray
     x_sender: np.ndarray
 
+    def ranked_components(self):
+        """Component indices, most significant first, and their scores in that order."""
+        order = np.argsort(self.significance)[::-1]
+        return order, self.significance[order]
 
-@torch.no_grad()
-def collect_messages(estimator, X, *, max_edges=None, batch_size=4096, random_state=None):
-    """Compute the messages of a fitted :class:`~sklearn_symgn.SymbolicGNRegressor` on ``X``.
+
+def _batch_edges(module, batch_in, first_graph):
+    """One batch's messages and edges, as NumPy arrays with indices local to each graph."""
+    messages, raw, edge_index, batch, x = module.edge_messages(batch_in)
+    sender, receiver = edge_index
+    counts = torch.bincount(batch)
+    first_node = torch.cumsum(counts, 0) - counts  # first node of each graph of the batch
+    graph = batch[receiver]
+    first = first_node[graph]
+    return [t.cpu().numpy() for t in (messages, raw, graph + first_graph, receiver - first,
+                                      sender - first, x[receiver], x[sender])]
+
+
+def record_messages(module, inputs, *, max_edges=None, batch_size=4096, random_state=None):
+    """Record the messages of a fitted network on the edges of validated graphs.
 
     Parameters
     ----------
-    estimator : SymbolicGNRegressor
-        A fitted estimator.
-    X : array-like of shape (n_samples, n_nodes, n_features) or list of Data
-        Graphs whose edges are recorded.
+    module : GraphNetwork
+        The fitted network (``net_.module_`` of a fitted
+        :class:`~sklearn_symgn.SymbolicGNRegressor`).
+    inputs : GraphInput
+        Validated graphs with their edges.
     max_edges : int, default=None
         Keep a uniform random subsample of at most this many edges.
     batch_size : int, default=4096
@@ -59,65 +77,20 @@ def collect_messages(estimator, X, *, max_edges=None, batch_size=4096, random_st
     -------
     EdgeMessages
     """
-    inputs = estimator._network_inputs(X)
-    module = estimator.net_.module_
     was_training = module.training
     module.eval()
     device = next(module.parameters()).device
     chunks = []
     try:
-        items = inputs.X
-        for start in range(0, inputs.n_graphs, batch_size):
-            part = items[start : start + batch_size]
-            if inputs.dense:
-                batch_in = part.to(device)
-            else:
-                from torch_geometric.data import Batch
-
-                batch_in = Batch.from_data_list(part).to(device)
-            x, edge_index, batch, _ = module.graph_inputs(batch_in)
-            raw = module.layer.edge_updater(edge_index, x=module.scale(x, batch))
-            sender, receiver = edge_index
-            graph = batch[receiver]
-            if inputs.dense:
-                first = graph * part.shape[1]
-            else:
-                first = batch_in.ptr[graph]
-            chunks.append(
-                [t.cpu().numpy() for t in (raw, graph + start, receiver - first, sender - first,
-                                            x[receiver], x[sender])]
-            )
+        for first_graph, batch_in in inputs.batches(batch_size):
+            chunks.append(_batch_edges(module, batch_in.to(device), first_graph))
     finally:
         module.train(was_training)
-    raw, graph, receiver, sender, x_i, x_j = (np.concatenate(c) for c in zip(*chunks))
-    if max_edges is not None and len(raw) > max_edges:
-        keep = np.sort(check_random_state(random_state).choice(len(raw), max_edges, replace=False))
-        raw, graph, receiver, sender, x_i, x_j = (
-            a[keep] for a in (raw, graph, receiver, sender, x_i, x_j)
-        )
-    logvar = None
-    if module.layer.kl:
-        raw, logvar = np.split(raw, 2, axis=1)
-    return EdgeMessages(raw, logvar, graph, receiver, sender, x_i, x_j)
-
-
-def rank_components(edge_messages):
-    """Order message components by significance, most significant first.
-
-    Standard deviation over edges for deterministic messages; mean KL divergence to ``N(0, 1)``
-    for KL messages (as in the paper).
-
-    Returns
-    -------
-    order : ndarray of int
-        Component indices, most significant first.
-    significance : ndarray
-        The score of each component, in ``order``.
-    """
-    if edge_messages.logvar is not None:
-        mu, logvar = edge_messages.messages, edge_messages.logvar
-        score = 0.5 * np.mean(np.exp(logvar) + mu**2 - logvar - 1.0, axis=0)
-    else:
-        score = edge_messages.messages.std(axis=0)
-    order = np.argsort(score)[::-1]
-    return order, score[order]
+    arrays = [np.concatenate(c) for c in zip(*chunks)]
+    if max_edges is not None and len(arrays[0]) > max_edges:
+        keep = np.sort(check_random_state(random_state).choice(len(arrays[0]), max_edges,
+                                                               replace=False))
+        arrays = [a[keep] for a in arrays]
+    messages, raw, *edges = arrays
+    significance = module.layer.strategy.significance(raw)
+    return EdgeMessages(messages, significance, *edges)

@@ -4,8 +4,10 @@ import numpy as np
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 
-from .distill import edge_variables
-from .messages import collect_messages, rank_components
+from sklearn.utils.validation import check_is_fitted
+
+from .distillation.variables import edge_variables
+from .estimator import SymbolicGNRegressor
 
 __all__ = ["edge_forces", "equation_force_r2", "linear_fit_r2", "message_force_r2"]
 
@@ -85,6 +87,16 @@ def linear_fit_r2(targets, components, *, trim=0.0):
     return float(np.mean(scores))
 
 
+def check_message_model(estimator, caller):
+    """Raise a ``TypeError`` naming ``estimator`` unless it is a message-passing estimator."""
+    if not isinstance(estimator, SymbolicGNRegressor):
+        raise TypeError(
+            f"{caller} needs the messages of a SymbolicGNRegressor; got "
+            f"{type(estimator).__name__}, which has no edge messages (a SymbolicHGNRegressor "
+            "learns a pair energy: distil it with its distill())."
+        )
+
+
 def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
                      max_edges=20_000, random_state=0, trim=0.0):
     """Message-force R² of the paper, against ``F`` and against ``F / m_i``.
@@ -130,6 +142,7 @@ def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
     >>> sorted(message_force_r2(model.fit(X, y), X, F))
     ['components', 'force', 'force_over_mass']
     """
+    check_message_model(estimator, "message_force_r2")
     edges, components, f, f_over_m = edge_forces(
         estimator, X, forces, n_components=n_components, mass_column=mass_column,
         max_edges=max_edges, random_state=random_state,
@@ -157,6 +170,7 @@ def edge_forces(estimator, X, forces, *, n_components=None, mass_column=-1, max_
     force, force_over_mass : ndarray of shape (n_edges, dim)
         True force of each recorded edge, and that force over the receiver's mass.
     """
+    check_message_model(estimator, "edge_forces")
     forces = np.asarray(forces, dtype=np.float64)
     X = np.asarray(X)
     if X.ndim != 3 or forces.ndim != 4 or forces.shape[:3] != (len(X), X.shape[1], X.shape[1]):
@@ -164,13 +178,13 @@ def edge_forces(estimator, X, forces, *, n_components=None, mass_column=-1, max_
             "forces must have shape (n_samples, n_nodes, n_nodes, dim) matching X of shape "
             f"(n_samples, n_nodes, n_features); got X {X.shape} and forces {forces.shape}."
         )
-    edges = collect_messages(estimator, X, max_edges=max_edges, random_state=random_state)
+    edges = estimator.edge_messages(X, max_edges=max_edges, random_state=random_state)
     k = forces.shape[-1] if n_components is None else int(n_components)
     if not 1 <= k <= edges.messages.shape[1]:
         raise ValueError(
             f"n_components must be in [1, {edges.messages.shape[1]}]; got {n_components}."
         )
-    order, _ = rank_components(edges)
+    order, _ = edges.ranked_components()
     f = forces[edges.graph, edges.receiver, edges.sender]
     mass = edges.x_receiver[:, mass_column].astype(np.float64)
     return edges, order[:k], f, f / mass[:, None]
@@ -209,8 +223,7 @@ def equation_force_r2(estimator, X, forces, *, mass_column=-1, min_distance=None
         "n_pairs": int, "max_distance": float}``; R² values are NaN where an equation is not
         finite on some pair.
     """
-    from sklearn.utils.validation import check_is_fitted
-
+    check_message_model(estimator, "equation_force_r2")
     check_is_fitted(estimator, "edge_equations_", msg=(
         "This %(name)s has no distilled equations (edge_equations_): call fit, then distill, "
         "before equation_force_r2."))

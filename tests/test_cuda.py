@@ -22,9 +22,7 @@ def test_fit_predict_on_cuda(spring_data):
 
 
 def test_graph_lists_and_messages_on_cuda(graph_list):
-    from sklearn_symgn.messages import collect_messages
-
     model = SymbolicGNRegressor(**TINY, device="cuda").fit(graph_list)
     assert np.isfinite(model.score(graph_list))
-    edges = collect_messages(model, graph_list)
+    edges = model.edge_messages(graph_list)
     assert edges.messages.shape[0] == sum(g.num_nodes * (g.num_nodes - 1) for g in graph_list)

@@ -9,11 +9,12 @@ from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import cross_val_score
 from torch_geometric.data import Data
 
-from sklearn_symgn import SymbolicGNRegressor
-from sklearn_symgn.central import central_alignment
+from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
+from sklearn_symgn.distillation.central import central_alignment
 from sklearn_symgn.graphs import CompleteGraph
 from sklearn_symgn.datasets import make_nbody, pairwise_forces
-from sklearn_symgn.distill import SymbolicGraphModel, edge_variables
+from sklearn_symgn.distillation import SymbolicGraphModel
+from sklearn_symgn.distillation.variables import edge_variables
 from sklearn_symgn.metrics import equation_force_r2
 from sklearn_symgn.symbolic import Equation, OperonBackend
 
@@ -60,9 +61,11 @@ def distilled():
     X, y, F = make_nbody("spring", n_samples=3000, random_state=0, return_forces=True)
     model = SymbolicGNRegressor(
         feature_names=NAMES, receiver_columns=[], hidden_layer_sizes=(64, 64), max_epochs=25,
-        batch_size=64, random_state=0, backend=OperonBackend(**FAST_SR),
+        batch_size=64, random_state=0,
+        distiller=MessageDistiller(target_names=["ax", "ay"], max_edges=2000, max_nodes=2000,
+                                   backend=OperonBackend(**FAST_SR)),
     ).fit(X[:2500], y[:2500])
-    model.distill(X[:2500], y[:2500], target_names=["ax", "ay"], max_edges=2000, max_nodes=2000)
+    model.distill(X[:2500], y[:2500])
     return model, X, y, F
 
 
@@ -99,14 +102,15 @@ def test_distilled_messages_follow_forces(distilled):
 def test_message_quantile_drops_the_largest_messages(distilled):
     model, X, y, _ = distilled
     model = copy.deepcopy(model)  # the fixture is shared
-    model.set_params(backend=OperonBackend(max_time=None, generations=3, population_size=50,
-                                           random_state=0))
-    model.distill(X[:500], y[:500], message_quantile=0.5, max_edges=10_000)
+    model.set_params(distiller=MessageDistiller(
+        message_quantile=0.5, max_edges=10_000,
+        backend=OperonBackend(max_time=None, generations=3, population_size=50, random_state=0)))
+    model.distill(X[:500], y[:500])
     assert len(model.edge_equations_) == 2 and model.message_quantile_ == 0.5
 
 
 def test_message_quantile_auto_trims_heavy_tails_only():
-    from sklearn_symgn.distill import resolve_message_quantile
+    from sklearn_symgn.distillation.message import resolve_message_quantile
 
     rng = np.random.default_rng(0)
     r = rng.uniform(0.5, 5.0, size=5000)
@@ -116,14 +120,15 @@ def test_message_quantile_auto_trims_heavy_tails_only():
     assert resolve_message_quantile("auto", 1.0 / r**2) == 0.95
     assert resolve_message_quantile(None, 1.0 / r**2) == 1.0
     assert resolve_message_quantile(0.9, r) == 0.9
-    for bad in ("autom", 0, 1.5, True, [0.9]):
-        with pytest.raises(ValueError, match="message_quantile must be 'auto', None or a number"):
-            resolve_message_quantile(bad, r)
+    for bad in ("autom", 0, 1.5, [0.9]):
+        with pytest.raises(ValueError, match="message_quantile"):
+            MessageDistiller(message_quantile=bad)._validate_params()
 
 
 def test_predict_with_equations_in_cross_validation(spring_data):
     X, y, _, _ = spring_data
-    model = SymbolicGNRegressor(**TINY, predict_with="equations", backend=OperonBackend(**FAST_SR))
+    model = SymbolicGNRegressor(**TINY, predict_with="equations",
+                                distiller=MessageDistiller(backend=OperonBackend(**FAST_SR)))
     scores = cross_val_score(model, X, y, cv=2)
     assert scores.shape == (2,) and np.all(np.isfinite(scores))
     fitted = model.fit(X, y)
@@ -138,13 +143,18 @@ def test_distill_errors(spring_data):
     with pytest.raises(ValueError, match="needs the targets"):
         model.distill(X)
     with pytest.raises(ValueError, match="n_components"):
-        model.distill(X, y, n_components=0)
+        model.set_params(distiller__n_components=0).distill(X, y)
+    with pytest.raises(ValueError, match="n_components"):
+        model.set_params(distiller__n_components=500).distill(X, y)
+    model.set_params(distiller=MessageDistiller(backend=OperonBackend(**FAST_SR)))
     with pytest.raises(ValueError, match="message_quantile"):
-        model.distill(X, y, message_quantile=1.5)
-    with pytest.raises(ValueError, match="'auto', None or a number"):
-        model.distill(X, y, message_quantile="automatic")
+        model.set_params(distiller__message_quantile=1.5).distill(X, y)
+    with pytest.raises(ValueError, match="Did you mean 'auto'"):
+        model.set_params(distiller__message_quantile="automatic").distill(X, y)
+    with pytest.raises(ValueError, match="max_edges"):
+        model.set_params(distiller__message_quantile="auto", distiller__max_edges=-1).distill(X, y)
     with pytest.raises(ValueError, match="target_names"):
-        model.set_params(backend=OperonBackend(**FAST_SR)).distill(X, y, target_names=["a"])
+        model.set_params(distiller__max_edges=500, distiller__target_names=["a"]).distill(X, y)
     tabular = SymbolicGNRegressor(**TINY).fit(X[:, 0], y[:, 0])
     with pytest.raises(ValueError, match="no edges"):
         tabular.distill(X[:, 0], y[:, 0])
@@ -179,18 +189,20 @@ def test_message_forms(distilled):
     assert sympy.simplify(model.edge_equations_[0].sympy() - dx / r * g) == 0
     assert sympy.simplify(model.edge_equations_[1].sympy() - dy / r * g) == 0
     model = copy.deepcopy(model)
-    model.set_params(backend=OperonBackend(max_time=None, generations=3, population_size=50,
-                                           random_state=0))
-    model.distill(X[:300], y[:300], message_form="raw")
+    model.set_params(distiller=MessageDistiller(
+        message_form="raw",
+        backend=OperonBackend(max_time=None, generations=3, population_size=50, random_state=0)))
+    model.distill(X[:300], y[:300])
     np.testing.assert_array_equal(model.message_transform_, np.eye(2))
     assert np.isnan(model.message_alignment_residual_) and model.radial_equation_ is None
-    model.distill(X[:300], y[:300], message_form="aligned")
+    model.set_params(distiller__message_form="aligned").distill(X[:300], y[:300])
     assert model.message_form_ == "aligned" and model.radial_equation_ is None
     assert not np.allclose(model.message_transform_, np.eye(2))
-    with pytest.raises(ValueError, match="message_form must be one of"):
-        model.distill(X[:300], y[:300], message_form="yes")
+    with pytest.raises(ValueError, match="'message_form' parameter of MessageDistiller"):
+        model.set_params(distiller__message_form="yes").distill(X[:300], y[:300])
     with pytest.raises(ValueError, match="message_form='central' needs n_components"):
-        model.distill(X[:300], y[:300], message_form="central", n_components=1)
+        model.set_params(distiller__message_form="central", distiller__n_components=1)
+        model.distill(X[:300], y[:300])
 
 
 def test_distilled_model_round_trips_in_a_fresh_process_without_sr_backend(distilled, tmp_path):
@@ -236,7 +248,38 @@ def test_distill_is_repeatable(distilled):
     model, X, y, _ = distilled
     again = [copy.deepcopy(model) for _ in range(2)]
     for m in again:
-        m.distill(X[:500], y[:500], max_edges=500, max_nodes=500)
+        m.set_params(distiller__max_edges=500, distiller__max_nodes=500).distill(X[:500], y[:500])
     assert str(again[0].symbolic_model_) == str(again[1].symbolic_model_)
     np.testing.assert_array_equal(again[0].symbolic_model_.predict(X[:20]),
                                   again[1].symbolic_model_.predict(X[:20]))
+
+
+def test_refit_forgets_the_distillation(spring_data):
+    X, y, _, _ = spring_data
+    fast = MessageDistiller(backend=OperonBackend(max_time=None, generations=3,
+                                                  population_size=50, random_state=0))
+    model = SymbolicGNRegressor(**TINY, distiller=fast).fit(X, y).distill(X, y)
+    distilled = [k for k in vars(model) if k.endswith("_") and "equation" in k]
+    assert {"edge_equations_", "node_equations_"} <= set(distilled)
+    model.fit(X, y)
+    assert not any(hasattr(model, k) for k in (*distilled, "symbolic_model_", "message_form_"))
+    with pytest.raises(NotFittedError):
+        model.set_params(predict_with="equations").predict(X)
+
+
+def test_grid_search_over_distiller_settings_scores_the_equations(spring_data):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y, _, _ = spring_data
+    fast = MessageDistiller(backend=OperonBackend(max_time=None, generations=3,
+                                                  population_size=50, random_state=0))
+    model = SymbolicGNRegressor(**TINY, predict_with="equations", distiller=fast)
+    search = GridSearchCV(model, {"distiller__message_form": ["raw", "aligned"]}, cv=2)
+    search.fit(X, y)
+    assert search.best_params_["distiller__message_form"] in ("raw", "aligned")
+    assert search.best_estimator_.message_form_ == search.best_params_["distiller__message_form"]
+    scores = search.cv_results_["mean_test_score"]
+    assert np.all(np.isfinite(scores))
+    # the score is the equations' score, not the network's
+    best = search.best_estimator_
+    assert best.score(X, y) == pytest.approx(best.symbolic_model_.score(X, y))

@@ -95,9 +95,12 @@ def test_distilled_model_respects_the_target_mask(halos):
     from sklearn_symgn.symbolic import OperonBackend
 
     graphs, _ = halos
-    model = SymbolicGNRegressor(**HALO_PARAMS, backend=OperonBackend(
-        max_time=None, generations=5, population_size=50, random_state=0)).fit(graphs)
-    model.distill(graphs, n_components=1)
+    from sklearn_symgn import MessageDistiller
+
+    model = SymbolicGNRegressor(**HALO_PARAMS, distiller=MessageDistiller(
+        n_components=1, backend=OperonBackend(max_time=None, generations=5, population_size=50,
+                                              random_state=0))).fit(graphs)
+    model.distill(graphs)
     assert model.symbolic_model_.predict(graphs).shape == (240,)
     assert np.isfinite(model.symbolic_model_.score(graphs))
 

@@ -8,9 +8,10 @@ import sympy
 import torch
 from sklearn.base import clone
 
-from sklearn_symgn import SymbolicHGNRegressor
+from sklearn_symgn import PotentialDistiller, SymbolicHGNRegressor
 from sklearn_symgn.graphs import CompleteGraph
 from sklearn_symgn.datasets import make_nbody, pair_potential
+from sklearn_symgn.metrics import message_force_r2
 from sklearn_symgn.models import HamiltonianLayer, HamiltonianNetwork
 from sklearn_symgn.symbolic import Equation, OperonBackend
 
@@ -162,14 +163,16 @@ def test_unfitted_and_wrong_width(fitted):
     with pytest.raises(ValueError, match="shape"):
         model.pair_energy(np.ones(2), X[0, :2, :5], X[0, 1:3, :5])
     with pytest.raises(ValueError, match="distance_quantile"):
-        model.distill(X, distance_quantile=0)
+        pickle.loads(pickle.dumps(model)).set_params(distiller__distance_quantile=0).distill(X)
+    with pytest.raises(TypeError, match="SymbolicHGNRegressor"):
+        message_force_r2(model, X, np.zeros((len(X), 4, 4, 2)))
 
 
 def test_distill_integrates_the_front(fitted):
     model, X, _ = fitted
     backend = OperonBackend(max_time=None, generations=5, population_size=50, random_state=0)
-    model = clone(model).set_params(backend=backend)
-    model.fit(X[:64], fitted[2][:64]).distill(X[:64], max_pairs=300)
+    model = clone(model).set_params(distiller=PotentialDistiller(max_pairs=300, backend=backend))
+    model.fit(X[:64], fitted[2][:64]).distill(X[:64])
     force, potential = model.force_equation_, model.potential_equation_
     assert isinstance(potential, Equation) and potential.target == "U"
     assert potential.variables == ["r", "q_i", "q_j", "m_i", "m_j"]
@@ -189,8 +192,9 @@ def test_recovers_spring_potential():
     X, y, names = make_nbody("spring", n_samples=2000, random_state=0, return_feature_names=True)
     backend = OperonBackend(max_time=2, max_length=10, random_state=0)
     model = SymbolicHGNRegressor(hidden_layer_sizes=(32, 32), max_epochs=8, batch_size=32,
-                                 lr=1e-2, feature_names=names, backend=backend, random_state=0)
-    model.fit(X, y).distill(X, max_pairs=1000)
+                                 lr=1e-2, feature_names=names, random_state=0,
+                                 distiller=PotentialDistiller(max_pairs=1000, backend=backend))
+    model.fit(X, y).distill(X)
     rng = np.random.default_rng(1)
     pos = X[..., :2]
     r = rng.uniform(0.05, np.linalg.norm(pos[:, :, None] - pos[:, None], axis=-1).max(), 500)

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
+import torch
 
 from sklearn_symgn import SymbolicGNRegressor
 from sklearn_symgn.datasets import make_nbody
-from sklearn_symgn.messages import collect_messages, rank_components
 from sklearn_symgn.metrics import linear_fit_r2, message_force_r2
 
 from .conftest import TINY
@@ -33,21 +33,21 @@ def test_linear_fit_r2_trimmed_ignores_a_few_wild_samples_only():
         linear_fit_r2(F, clean, trim=0.5)
 
 
-def test_collect_messages_indices_and_subsample(spring_data):
+def test_edge_messages_indices_and_subsample(spring_data):
     X, y, _, _ = spring_data
     model = SymbolicGNRegressor(**TINY).fit(X, y)
-    edges = collect_messages(model, X[:10])
+    edges = model.edge_messages(X[:10])
     assert edges.messages.shape == (10 * 12, 100)
     np.testing.assert_allclose(edges.x_receiver, X[edges.graph, edges.receiver], rtol=1e-6)
     np.testing.assert_allclose(edges.x_sender, X[edges.graph, edges.sender], rtol=1e-6)
     assert np.all(edges.receiver != edges.sender)
-    sub = collect_messages(model, X[:10], max_edges=50, random_state=0)
+    sub = model.edge_messages(X[:10], max_edges=50, random_state=0)
     assert sub.messages.shape == (50, 100)
 
 
-def test_collect_messages_on_graph_lists(graph_list):
+def test_edge_messages_on_graph_lists(graph_list):
     model = SymbolicGNRegressor(**TINY).fit(graph_list)
-    edges = collect_messages(model, graph_list)
+    edges = model.edge_messages(graph_list)
     assert len(edges.messages) == sum(g.num_nodes * (g.num_nodes - 1) for g in graph_list)
     for k in (0, len(edges.graph) - 1):
         g = graph_list[edges.graph[k]]
@@ -57,10 +57,15 @@ def test_collect_messages_on_graph_lists(graph_list):
 def test_kl_components_ranked_by_kl(spring_data):
     X, y, _, _ = spring_data
     model = SymbolicGNRegressor(regularization="kl", **TINY).fit(X, y)
-    edges = collect_messages(model, X)
-    assert edges.logvar is not None and edges.logvar.shape == edges.messages.shape
-    order, score = rank_components(edges)
+    edges = model.edge_messages(X)
+    assert edges.messages.shape == (len(X) * 12, 100)  # the means, not the log-variances
+    order, score = edges.ranked_components()
     assert np.all(np.diff(score) <= 0) and sorted(order) == list(range(100))
+    # the KL ranking, not the standard deviation of the means
+    std_order = np.argsort(edges.messages.std(axis=0))[::-1]
+    raw = model.net_.module_.edge_messages(torch.as_tensor(X[:50], dtype=torch.float32))[1]
+    kl = model.message_strategy_.significance(raw.numpy())
+    assert kl.shape == (100,) and not np.array_equal(order, std_order)
 
 
 def test_bottleneck_messages_are_forces_standard_are_not():

@@ -24,8 +24,8 @@ from .conftest import TINY  # noqa: E402
 def fitted(spring_data):
     X, y, F, names = spring_data
     model = SymbolicGNRegressor(**{**TINY, "validation_fraction": 0.2}, feature_names=names)
-    model.set_params(backend=OperonBackend(max_time=None, generations=3, population_size=40,
-                                           random_state=0))
+    model.set_params(distiller__backend=OperonBackend(max_time=None, generations=3,
+                                                      population_size=40, random_state=0))
     return model.fit(X, y).distill(X, y), X, y, F
 
 

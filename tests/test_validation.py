@@ -6,7 +6,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 from torch_geometric.data import Data
 
-from sklearn_symgn import SymbolicGNRegressor
+from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
 
 from .conftest import TINY
 
@@ -136,7 +136,20 @@ def _catalogue():
         # estimator parameters of the wrong type
         "receiver_columns on a position": (lambda: fit(receiver_columns=[0]), ValueError,
                                            "receiver_columns"),
-        "backend not a backend": (lambda: fit(backend="operon"), ValueError, "backend"),
+        "distiller not a distiller": (lambda: fit(distiller="operon"), ValueError, "distiller"),
+        "position_columns floats": (lambda: fit(position_columns=[0.5, 1.7]), ValueError,
+                                    "position_columns"),
+        "position_columns unknown name": (lambda: fit(position_columns=["x", "nope"]),
+                                          ValueError, "position_columns"),
+        "max_epochs a bool": (lambda: fit(max_epochs=True), ValueError, "max_epochs"),
+        "distill max_edges negative": (lambda: fit(distiller=MessageDistiller(max_edges=-5))
+                                       .distill(X, y), ValueError, "max_edges"),
+        "distill n_components float": (lambda: fit(distiller=MessageDistiller(n_components=1.5))
+                                       .distill(X, y), ValueError, "n_components"),
+        "target_names a string": (lambda: fit(distiller=MessageDistiller(target_names="ab"))
+                                  .distill(X, y), ValueError, "target_names"),
+        "edge_messages max_edges": (lambda: fit().edge_messages(X, max_edges=0), ValueError,
+                                    "max_edges"),
         "callbacks not a list": (lambda: fit(callbacks="early"), ValueError, "callbacks"),
         "hidden sizes floats": (lambda: fit(hidden_layer_sizes=(16.5,)), ValueError,
                                 "hidden_layer_sizes"),
@@ -226,7 +239,9 @@ def test_nan_loss_stops_training_at_once(data):
     model = SymbolicGNRegressor(**{**TINY, "max_epochs": 5}, lr=1e30)
     with pytest.raises(TrainingDivergedError, match="epoch 1, batch"):
         model.fit(*data)
-    assert len(model.net_.history) == 1  # stopped in the first epoch
+    assert not hasattr(model, "net_")  # a failed fit leaves an unfitted estimator
+    with pytest.raises(NotFittedError):
+        model.predict(data[0])
 
 
 def test_non_finite_predictions_raise(data):

@@ -14,7 +14,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 
-__all__ = ["CompleteGraph", "FixedGraph", "KNNGraph", "RadiusGraph"]
+__all__ = ["CompleteGraph", "FixedGraph", "GraphBuilder", "KNNGraph", "RadiusGraph"]
 
 
 def _offset(template, batch_size, n_nodes):
@@ -32,7 +32,7 @@ def _complete_template(n_nodes, device):
     return torch.stack([sender[keep], receiver[keep]])
 
 
-class _GraphBuilder(BaseEstimator):
+class GraphBuilder(BaseEstimator):
     """Base class; subclasses implement ``build(pos)``."""
 
     #: True when the edges do not depend on positions (a template can be cached).
@@ -47,7 +47,7 @@ class _GraphBuilder(BaseEstimator):
         raise NotImplementedError
 
 
-class CompleteGraph(_GraphBuilder):
+class CompleteGraph(GraphBuilder):
     """Fully connected directed graph without self loops: ``n * (n - 1)`` edges (the default).
 
     Examples
@@ -65,7 +65,7 @@ class CompleteGraph(_GraphBuilder):
         return _offset(_complete_template(n_nodes, pos.device), batch_size, n_nodes)
 
 
-class FixedGraph(_GraphBuilder):
+class FixedGraph(GraphBuilder):
     """The same user-given edges in every graph.
 
     Parameters
@@ -111,7 +111,7 @@ def _flatten_pairs(batch, receiver, sender, n_nodes):
     return torch.stack([batch * n_nodes + sender, batch * n_nodes + receiver])
 
 
-class RadiusGraph(_GraphBuilder):
+class RadiusGraph(GraphBuilder):
     """Edges between nodes closer than ``radius`` (both directions, no self loops).
 
     Parameters
@@ -132,7 +132,7 @@ class RadiusGraph(_GraphBuilder):
         return _flatten_pairs(batch, receiver, sender, pos.shape[1])
 
 
-class KNNGraph(_GraphBuilder):
+class KNNGraph(GraphBuilder):
     """Each node receives messages from its ``k`` nearest neighbours.
 
     Parameters

@@ -14,34 +14,167 @@ Two kinds of input are accepted:
   sample and cross-validation splits halos.
 """
 
-from dataclasses import dataclass
-
 import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
-from torch_geometric.data import Data
+from torch_geometric.data import Batch, Data
 
-__all__ = [
-    "GraphInput", "add_missing_edges", "flatten_graphs", "is_graph_list", "shape_node_output",
-    "target_nodes", "to_graph_input",
-]
+from .batching import DenseGraphDataset, GraphListDataset
+
+__all__ = ["DenseGraphs", "GraphInput", "GraphList", "is_graph_list", "to_graph_input"]
 
 
-@dataclass
 class GraphInput:
-    """Validated input. ``X`` is a ``(S, n, F)`` float32 tensor or a list of ``Data``."""
+    """Validated graphs: the interface both input forms share.
 
-    X: object
-    y: object  # (S, n, T) float32 tensor, or None; for graph lists targets live on each Data
-    node_target_shape: tuple  # one node's targets as the user shaped them: (T,) or ()
-    n_graphs: int
-    tabular: bool = False  # a 2-D X read as single-node graphs
+    Built by :func:`to_graph_input`; the rest of the package reads graphs only through these
+    methods, never by asking which form it holds.
 
-    @property
-    def dense(self):
-        return isinstance(self.X, torch.Tensor)
+    Attributes
+    ----------
+    node_target_shape : tuple or None
+        One node's targets as the user shaped them: ``(n_targets,)`` or ``()``; ``None``
+        without targets.
+    n_graphs : int
+        Number of graphs.
+    tabular : bool
+        True for a 2-D ``X`` read as single-node graphs.
+    """
+
+    tabular = False
+
+    def n_targets(self):
+        """Targets per node."""
+        return self.target_table().shape[-1]
+
+    def min_nodes(self):  # pragma: no cover - abstract
+        """Nodes in the smallest graph."""
+        raise NotImplementedError
+
+    def node_table(self):  # pragma: no cover - abstract
+        """Node features of all graphs, ``(N, F)`` tensor."""
+        raise NotImplementedError
+
+    def target_table(self):  # pragma: no cover - abstract
+        """Targets of all target nodes, ``(N_targets, T)`` tensor."""
+        raise NotImplementedError
+
+    def complete_edges(self, graph_builder, position_columns):
+        """Build the edges that the input does not carry (graphs without ``edge_index``)."""
+        return self
+
+    def dataset(self):  # pragma: no cover - abstract
+        """A torch ``Dataset`` for skorch (see :mod:`sklearn_symgn.graphs.batching`)."""
+        raise NotImplementedError
+
+    def batches(self, batch_size):  # pragma: no cover - abstract
+        """Module inputs of at most ``batch_size`` graphs each, in order, as
+        ``(index of the first graph, batch)``."""
+        raise NotImplementedError
+
+    def flatten(self, graph_builder, position_columns):  # pragma: no cover - abstract
+        """All graphs as one: node table ``(N, F)`` and edge index ``(2, E)``, NumPy arrays.
+
+        Node ``k`` of graph ``s`` is row ``offsets[s] + k`` (offsets: cumulative node counts).
+        """
+        raise NotImplementedError
+
+    def target_nodes(self):
+        """Rows of the flattened node table that carry targets."""
+        return slice(None)
+
+    def node_targets(self):
+        """Targets per target node ``(N_targets, T)``, float64 NumPy."""
+        return self.target_table().double().numpy()
+
+    def shape_output(self, pred, node_target_shape):  # pragma: no cover - abstract
+        """Reshape per-node predictions ``(N, T)`` the way the user shaped ``y``."""
+        raise NotImplementedError
+
+
+class DenseGraphs(GraphInput):
+    """Equally sized graphs: ``X`` a ``(S, n, F)`` tensor, ``y`` ``(S, n, T)`` or ``None``."""
+
+    def __init__(self, X, y, node_target_shape, tabular=False):
+        self.X, self.y = X, y
+        self.node_target_shape = node_target_shape
+        self.n_graphs = X.shape[0]
+        self.tabular = tabular
+
+    def min_nodes(self):
+        return self.X.shape[1]
+
+    def node_table(self):
+        return self.X.reshape(-1, self.X.shape[-1])
+
+    def target_table(self):
+        return self.y.reshape(-1, self.y.shape[-1])
+
+    def dataset(self):
+        return DenseGraphDataset(self.X, self.y)
+
+    def batches(self, batch_size):
+        for start in range(0, self.n_graphs, batch_size):
+            yield start, self.X[start : start + batch_size]
+
+    def flatten(self, graph_builder, position_columns):
+        edge_index = graph_builder.build(self.X[..., list(position_columns)])
+        return self.node_table().double().numpy(), edge_index.numpy()
+
+    def shape_output(self, pred, node_target_shape):
+        if self.tabular:
+            return pred.reshape(-1, *node_target_shape)
+        return pred.reshape(self.n_graphs, self.X.shape[1], *node_target_shape)
+
+
+class GraphList(GraphInput):
+    """Graphs of varying size: a list of ``Data`` with ``x``, optional ``y``, ``edge_index`` and
+    ``target_mask``."""
+
+    def __init__(self, graphs, node_target_shape):
+        self.graphs = graphs
+        self.node_target_shape = node_target_shape
+        self.n_graphs = len(graphs)
+
+    def min_nodes(self):
+        return min(g.num_nodes for g in self.graphs)
+
+    def node_table(self):
+        return torch.cat([g.x for g in self.graphs])
+
+    def target_table(self):
+        return torch.cat([g.y for g in self.graphs])
+
+    def complete_edges(self, graph_builder, position_columns):
+        columns = list(position_columns)
+        for g in self.graphs:
+            if g.edge_index is None:
+                g.edge_index = graph_builder.build(g.x[None, :, columns])
+        return self
+
+    def dataset(self):
+        return GraphListDataset(self.graphs)
+
+    def batches(self, batch_size):
+        for start in range(0, self.n_graphs, batch_size):
+            yield start, Batch.from_data_list(self.graphs[start : start + batch_size])
+
+    def flatten(self, graph_builder, position_columns):
+        self.complete_edges(graph_builder, position_columns)
+        counts = np.array([g.num_nodes for g in self.graphs])
+        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        edge_index = torch.cat([g.edge_index + int(o) for g, o in zip(self.graphs, offsets)], 1)
+        return self.node_table().double().numpy(), edge_index.numpy()
+
+    def target_nodes(self):
+        if getattr(self.graphs[0], "target_mask", None) is None:
+            return slice(None)
+        return torch.cat([g.target_mask for g in self.graphs]).numpy()
+
+    def shape_output(self, pred, node_target_shape):
+        return pred.reshape(-1, *node_target_shape)
 
 
 def _tensor(a):
@@ -133,7 +266,7 @@ def _graph_list_input(estimator, graphs, *, reset, require_y, dtype):
         if getattr(g, "edge_index", None) is not None:
             data.edge_index = _check_edge_index(g.edge_index, x.shape[0], f"X[{k}].edge_index")
         out.append(data)
-    return GraphInput(out, None, target_shape, len(out))
+    return GraphList(out, target_shape)
 
 
 def _array_input(estimator, X, y, *, reset, require_y, dtype):
@@ -178,9 +311,7 @@ def _array_input(estimator, X, y, *, reset, require_y, dtype):
                    f"(n_samples, {n_nodes}) or (n_samples, {n_nodes}, n_targets).")
             )
         y_tensor = _tensor(y.reshape(X.shape[0], n_nodes, -1))
-    return GraphInput(
-        _tensor(X), y_tensor, target_shape, X.shape[0], ndim == 2
-    )
+    return DenseGraphs(_tensor(X), y_tensor, target_shape, tabular=ndim == 2)
 
 
 def to_graph_input(estimator, X, y=None, *, reset, require_y, dtype=np.float32):
@@ -197,52 +328,3 @@ def to_graph_input(estimator, X, y=None, *, reset, require_y, dtype=np.float32):
     if isinstance(X, (list, tuple)) and len(X) == 0:
         raise ValueError("X is empty: expected at least one graph.")
     return _array_input(estimator, X, y, reset=reset, require_y=require_y, dtype=dtype)
-
-
-def add_missing_edges(graphs, graph_builder, position_columns):
-    """Build ``edge_index`` with ``graph_builder`` for graphs that do not carry one (once, up front)."""
-    columns = list(position_columns)
-    for g in graphs:
-        if g.edge_index is None:
-            g.edge_index = graph_builder.build(g.x[None, :, columns])
-    return graphs
-
-
-def flatten_graphs(inputs, graph_builder, position_columns):
-    """All graphs as one: node table ``(N, F)``, edge index ``(2, E)`` and node offsets ``(S,)``.
-
-    Node ``k`` of graph ``s`` is row ``offsets[s] + k``; numpy float64 / int64 arrays.
-    """
-    if inputs.dense:
-        n_graphs, n_nodes, n_features = inputs.X.shape
-        x = inputs.X.reshape(-1, n_features)
-        edge_index = graph_builder.build(inputs.X[..., list(position_columns)])
-        offsets = np.arange(n_graphs) * n_nodes
-    else:
-        add_missing_edges(inputs.X, graph_builder, position_columns)
-        counts = np.array([g.num_nodes for g in inputs.X])
-        offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        x = torch.cat([g.x for g in inputs.X])
-        edge_index = torch.cat([g.edge_index + int(o) for g, o in zip(inputs.X, offsets)], dim=1)
-    return x.double().numpy(), edge_index.numpy(), offsets
-
-
-def target_nodes(inputs):
-    """Rows of the flattened node table (see :func:`flatten_graphs`) that carry targets."""
-    if inputs.dense or getattr(inputs.X[0], "target_mask", None) is None:
-        return slice(None)
-    return torch.cat([g.target_mask for g in inputs.X]).numpy()
-
-
-def shape_node_output(pred, inputs, node_target_shape):
-    """Reshape per-node predictions ``(N, T)`` the way the user shaped ``y``."""
-    if not inputs.dense or inputs.tabular:
-        return pred.reshape(-1, *node_target_shape)
-    return pred.reshape(inputs.n_graphs, inputs.X.shape[1], *node_target_shape)
-
-
-def node_targets(inputs):
-    """Targets per node ``(N, T)`` (float64) of validated input with targets."""
-    if inputs.dense:
-        return inputs.y.reshape(-1, inputs.y.shape[-1]).double().numpy()
-    return torch.cat([g.y for g in inputs.X]).double().numpy()

@@ -4,7 +4,7 @@ import torch
 from torch_geometric.nn import MessagePassing
 
 from .mlp import make_mlp, reset_mlps
-from .network import GraphNetwork
+from .network import ScaledGraphModule
 
 __all__ = ["HamiltonianLayer", "HamiltonianNetwork"]
 
@@ -96,7 +96,7 @@ class HamiltonianLayer(MessagePassing):
         return aggr_out + self.self_model(torch.cat([x[:, self.momenta], x[:, self.others]], -1))
 
 
-class HamiltonianNetwork(GraphNetwork):
+class HamiltonianNetwork(ScaledGraphModule):
     """A :class:`HamiltonianLayer` in the user's units.
 
     Velocities are turned into momenta ``p = m v`` (``m`` from ``mass_column``), features are

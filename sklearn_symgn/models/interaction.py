@@ -4,6 +4,7 @@ import torch
 from torch_geometric.nn import MessagePassing
 
 from .mlp import make_mlp, reset_mlps
+from .strategies import Standard
 
 __all__ = ["InteractionLayer"]
 
@@ -24,9 +25,9 @@ class InteractionLayer(MessagePassing):
       which the receiver contributes only ``receiver_columns``;
     * ``"absolute"``: :math:`\mathbf{e}_{ij} = [\mathbf{x}_i, \mathbf{x}_j]` (the reference code).
 
-    With ``kl=True`` the edge model outputs a mean and a log-variance per message component;
-    messages are sampled from :math:`\mathcal{N}(\mu, e^{\log\sigma^2})` in training and equal to
-    :math:`\mu` in evaluation.
+    The message ``strategy`` sets the edge model's output width and which messages are summed
+    (for :class:`~sklearn_symgn.models.strategies.KL`, a mean and a log-variance per component,
+    messages sampled in training and equal to the mean in evaluation).
 
     Parameters
     ----------
@@ -44,8 +45,9 @@ class InteractionLayer(MessagePassing):
         Non-linearity of both MLPs.
     edge_features : {"relative", "absolute"}, default="relative"
         What the edge model sees (see above).
-    kl : bool, default=False
-        Variational (KL) messages.
+    strategy : MessageStrategy, default=None
+        The message strategy; ``None`` means
+        :class:`~sklearn_symgn.models.strategies.Standard`.
     receiver_columns : sequence of int, default=None
         Non-position receiver columns the edge model sees (``"relative"`` only); ``None``: all.
 
@@ -54,7 +56,7 @@ class InteractionLayer(MessagePassing):
     - input: node features :math:`(N, F)`, edge indices :math:`(2, E)` (row 0 senders, row 1
       receivers)
     - output: node predictions :math:`(N, T)`, raw edge-model outputs :math:`(E, M)` or
-      :math:`(E, 2M)` when ``kl``
+      :math:`(E, 2M)` for KL messages
     """
 
     def __init__(
@@ -66,12 +68,12 @@ class InteractionLayer(MessagePassing):
         hidden_layer_sizes,
         activation="relu",
         edge_features="relative",
-        kl=False,
+        strategy=None,
         receiver_columns=None,
     ):
         super().__init__(aggr="add")
         self.edge_features = edge_features
-        self.kl = kl
+        self.strategy = Standard() if strategy is None else strategy
         self.message_dim = message_dim
         positions = torch.as_tensor(list(position_columns), dtype=torch.long)
         mask = torch.ones(n_features, dtype=torch.bool)
@@ -88,7 +90,7 @@ class InteractionLayer(MessagePassing):
             edge_in = len(positions) + 1 + len(receiver) + len(others)
         else:
             edge_in = 2 * n_features
-        edge_out = 2 * message_dim if kl else message_dim
+        edge_out = self.strategy.output_width(message_dim)
         self.edge_model = make_mlp(edge_in, hidden_layer_sizes, edge_out, activation)
         self.node_model = make_mlp(n_features + message_dim, hidden_layer_sizes, n_targets, activation)
         self.reset_parameters()
@@ -100,7 +102,7 @@ class InteractionLayer(MessagePassing):
     def forward(self, x, edge_index):
         size = (x.shape[0], x.shape[0])
         raw = self.edge_updater(edge_index, x=x, size=size)
-        messages = self.sample_messages(raw)
+        messages = self.strategy.sample(raw, self.training)
         out = self.propagate(edge_index, x=x, msg=messages, size=size)
         return out, raw
 
@@ -114,15 +116,6 @@ class InteractionLayer(MessagePassing):
 
     def edge_update(self, x_i, x_j):
         return self.edge_model(self.edge_inputs(x_i, x_j))
-
-    def sample_messages(self, raw):
-        """Messages actually summed: the raw output, or a KL sample (the mean in evaluation)."""
-        if not self.kl:
-            return raw
-        mu, logvar = raw[:, : self.message_dim], raw[:, self.message_dim :]
-        if not self.training:
-            return mu
-        return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
 
     def message(self, msg):
         return msg

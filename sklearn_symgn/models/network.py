@@ -4,20 +4,20 @@ import torch
 from torch import nn
 from torch_geometric.data import Batch, Data
 
-__all__ = ["GraphNetwork"]
+__all__ = ["GraphNetwork", "ScaledGraphModule"]
 
 
-class GraphNetwork(nn.Module):
-    """Graph network in the user's units.
+class ScaledGraphModule(nn.Module):
+    """Base of the networks in the user's units: graph building and feature standardisation.
 
     Node features are standardised (one common scale for the position columns, so distances keep
-    their geometry), passed through an :class:`InteractionLayer`, and the output is multiplied by
-    the target scale, so ``forward`` maps raw features to raw targets.
+    their geometry) before the layer sees them, and its output is multiplied by the target scale,
+    so ``forward`` maps raw features to raw targets. Subclasses implement ``forward``.
 
     Parameters
     ----------
-    layer : InteractionLayer
-        The edge/node models.
+    layer : MessagePassing
+        The layer; it has a ``positions`` buffer (the coordinate columns).
     graph : graph builder
         Builds edges of dense batches (see :mod:`sklearn_symgn.graphs.builders`).
     x_shift, x_scale : Tensor of shape (n_features,)
@@ -62,6 +62,41 @@ class GraphNetwork(nn.Module):
             x = x.clone()
             x[:, pos] = x[:, pos] + shift[batch]
         return (x - self.x_shift) / self.x_scale
+
+
+
+class GraphNetwork(ScaledGraphModule):
+    """The message-passing graph network: an :class:`InteractionLayer` in the user's units.
+
+    Parameters and shapes as in :class:`ScaledGraphModule`, with ``layer`` an
+    :class:`InteractionLayer`.
+    """
+
+    @torch.no_grad()
+    def edge_messages(self, X):
+        """The messages of a batch's edges, with the edges they belong to.
+
+        Parameters
+        ----------
+        X : Tensor of shape (B, n, F), or Batch
+            A batch as ``forward`` takes it.
+
+        Returns
+        -------
+        messages : Tensor of shape (E, M)
+            Deterministic messages (the means of sampled ones), in internal units.
+        raw : Tensor of shape (E, M) or (E, 2M)
+            The edge model's output, as the message strategy ranks it.
+        edge_index : Tensor of shape (2, E)
+            Row 0 senders, row 1 receivers, over the batch's flattened nodes.
+        batch : Tensor of shape (N,)
+            Graph of each node.
+        x : Tensor of shape (N, F)
+            Raw node features.
+        """
+        x, edge_index, batch, _ = self.graph_inputs(X)
+        raw = self.layer.edge_updater(edge_index, x=self.scale(x, batch))
+        return self.layer.strategy.means(raw), raw, edge_index, batch, x
 
     def forward(self, X):
         x, edge_index, batch, dense_shape = self.graph_inputs(X)

@@ -1,10 +1,6 @@
-"""Training through skorch: the net subclass, its callbacks and the datasets it iterates over."""
+"""Training through skorch: the net subclass and its callbacks."""
 
 from .callbacks import StopOnNonFiniteLoss, TrainingDivergedError
-from .datasets import DenseGraphDataset, GraphListDataset, collate
 from .net import GraphNet
 
-__all__ = [
-    "DenseGraphDataset", "GraphListDataset", "GraphNet", "StopOnNonFiniteLoss",
-    "TrainingDivergedError", "collate",
-]
+__all__ = ["GraphNet", "StopOnNonFiniteLoss", "TrainingDivergedError"]

@@ -11,8 +11,8 @@ alignment residual says how central the messages are.
 import numpy as np
 import sympy
 
-from ._validation import check_option
-from .symbolic import Equation
+from .._validation import check_option
+from ..symbolic import Equation
 
 __all__ = ["ALIGNMENT_TOLERANCE", "MESSAGE_FORMS", "central_alignment", "central_equations",
            "radial_profile", "resolve_message_form", "unit_directions"]
@@ -86,7 +86,7 @@ def central_alignment(messages, directions):
 def unit_directions(table, rows, dim):
     """Rows of ``rows`` with a non-zero distance, and their unit vectors ``(p_j - p_i) / r``.
 
-    ``table`` holds edge variables as from :func:`~sklearn_symgn.distill.edge_variables`:
+    ``table`` holds edge variables as from :func:`~sklearn_symgn.distillation.variables.edge_variables`:
     ``d<p>`` columns first, then ``r``.
     """
     rows = rows[table[rows, dim] > 0] if dim else rows[:0]

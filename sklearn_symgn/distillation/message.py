@@ -1,0 +1,256 @@
+"""Distillation of a message-passing network: from its messages to equations.
+
+1. rank the recorded messages' components and keep the significant ones;
+2. fit symbolic regression to them as functions of interpretable edge variables (``dx = x_j -
+   x_i`` per position column, the distance ``r``, and ``c_i``, ``c_j`` for every other node
+   feature ``c``), as they are or, for a central law, as one radial profile;
+3. sum the *distilled* messages at each receiver and fit symbolic regression to each node target
+   as a function of those sums (``phi1, phi2, ...``) and the node's own features.
+
+Steps 2-3 together form a :class:`~sklearn_symgn.distillation.SymbolicGraphModel`.
+"""
+
+from numbers import Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._validation import Int
+from .base import BaseDistiller, timed_search
+from .central import MESSAGE_FORMS, central_equations, radial_profile, resolve_message_form
+from .model import SymbolicGraphModel
+from .results import MessageDistillation
+from .variables import edge_variables, node_variables, sum_at_receivers
+
+__all__ = ["HEAVY_TAIL_RATIO", "MessageDistiller"]
+
+#: ``message_quantile="auto"`` trims when the largest selected message magnitude exceeds this
+#: multiple of its 95th percentile (close encounters of singular laws; see the user guide).
+HEAVY_TAIL_RATIO = 5.0
+
+
+def message_tail_ratio(size):
+    """Largest message magnitude over their 95th percentile (the ``"auto"`` quantile's test)."""
+    return float(size.max() / max(np.quantile(size, 0.95), np.finfo(float).tiny))
+
+
+def resolve_message_quantile(message_quantile, size):
+    """The quantile of message magnitudes ``size`` that the message fits keep (1: every edge).
+
+    ``message_quantile`` is a validated setting: ``"auto"``, ``None`` or a number in (0, 1].
+    """
+    if message_quantile is None:
+        return 1.0
+    if isinstance(message_quantile, str):
+        return 0.95 if message_tail_ratio(size) > HEAVY_TAIL_RATIO else 1.0
+    return float(message_quantile)
+
+
+class MessageDistiller(BaseDistiller):
+    """Distils a message-passing network's messages and node model into equations.
+
+    Records of the messages (from the estimator) are ranked by significance; the
+    ``n_components`` most significant are fitted by symbolic regression as functions of edge
+    variables, then each node target as a function of the summed distilled messages and the
+    node's own features. Pass it as ``SymbolicGNRegressor(distiller=...)``; its settings are
+    then reachable as ``distiller__<name>`` by ``set_params`` and grid searches.
+
+    Parameters
+    ----------
+    n_components : int, default=None
+        Message components to distil; ``None`` means the number of position columns.
+    max_edges : int, default=5000
+        Edges sampled for each message fit (the paper used 5,000).
+    max_nodes : int, default=5000
+        Nodes sampled for each node-target fit.
+    message_quantile : "auto", float in (0, 1] or None, default="auto"
+        Fit the message equations only on edges whose largest selected message magnitude is at
+        or below this quantile (``1`` or ``None``: every edge). For heavy-tailed laws (1/r,
+        1/r²) the network is least accurate at close encounters, and a few such edges pull the
+        search towards saturating forms. ``"auto"`` keeps the 95 % smallest when the largest
+        magnitude exceeds :data:`HEAVY_TAIL_RATIO` times their 95th percentile, and every edge
+        otherwise.
+    message_form : {"auto", "central", "aligned", "raw"}, default="auto"
+        How the selected components are distilled. A network learns a law only up to a linear
+        mix of its components. ``"raw"`` fits each component as it is (the paper);
+        ``"aligned"`` first maps them linearly onto the position axes, one fit each;
+        ``"central"`` aligns them, then fits one scalar radial profile ``g`` so that
+        ``phi_d = (d_d / r) g``; ``"auto"`` uses ``"central"`` when the aligned messages are
+        measurably parallel to the edge directions, else ``"raw"``.
+    target_names : list of str, default=None
+        Left-hand sides of the node equations; ``None`` means ``y0, y1, ...``.
+    backend : SymbolicBackend, default=None
+        Symbolic-regression engine; ``None`` means
+        :class:`~sklearn_symgn.symbolic.OperonBackend` with its defaults.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the sampling of edges and nodes (and the default backend); ``None`` takes the
+        estimator's.
+
+    Examples
+    --------
+    >>> from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
+    >>> from sklearn_symgn.datasets import make_nbody
+    >>> from sklearn_symgn.symbolic import OperonBackend
+    >>> X, y = make_nbody("spring", n_samples=100, random_state=0)
+    >>> fast = OperonBackend(max_time=None, generations=5, population_size=50, random_state=0)
+    >>> model = SymbolicGNRegressor(max_epochs=1, hidden_layer_sizes=(8,), random_state=0,
+    ...                             distiller=MessageDistiller(backend=fast))
+    >>> len(model.fit(X, y).distill(X, y).node_equations_)
+    2
+    """
+
+    _parameter_constraints = {
+        **BaseDistiller._parameter_constraints,
+        "n_components": [Int(1), None],
+        "max_edges": [Int(1)],
+        "max_nodes": [Int(1)],
+        "message_quantile": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="right"), None],
+        "message_form": [StrOptions(set(MESSAGE_FORMS))],
+        "target_names": ["array-like", None],
+    }
+
+    def __init__(self, *, n_components=None, max_edges=5000, max_nodes=5000,
+                 message_quantile="auto", message_form="auto", target_names=None, backend=None,
+                 random_state=None):
+        super().__init__(backend=backend, random_state=random_state)
+        self.n_components = n_components
+        self.max_edges = max_edges
+        self.max_nodes = max_nodes
+        self.message_quantile = message_quantile
+        self.message_form = message_form
+        self.target_names = target_names
+
+    def distill(self, graphs, edges, spec, *, verbose=0):
+        """Distil recorded messages and the graphs' targets into equations.
+
+        Parameters
+        ----------
+        graphs : GraphInput
+            Validated graphs with float64 features and targets.
+        edges : EdgeMessages
+            The network's messages on (a sample of) their edges.
+        spec : NetworkSpec
+            Columns, names, graph builder and target shape of the network.
+        verbose : int, default=0
+            Print each equation as it is found.
+
+        Returns
+        -------
+        MessageDistillation
+        """
+        self._validate_params()
+        targets, target_names = self._targets(graphs, spec)
+        backend = self._resolved_backend(self._fresh_rng())
+        rng = self._fresh_rng()
+        components, significance, share, selected = self._select(edges, spec)
+        table, variables = edge_variables(edges.x_receiver, edges.x_sender,
+                                          spec.position_columns, spec.feature_names)
+        quantile, fit_edges = self._fit_edges(selected, rng, verbose)
+        form, transform, residual = resolve_message_form(
+            self.message_form, selected, table, fit_edges, len(spec.position_columns), verbose
+        )
+        edge_equations, radial = self._edge_equations(
+            form, selected @ transform.T, table, fit_edges, variables, backend,
+            (components, share), len(spec.position_columns), verbose,
+        )
+        node_equations = self._node_equations(graphs, spec, edge_equations, targets,
+                                              target_names, rng, backend, verbose)
+        model = SymbolicGraphModel(edge_equations, node_equations, list(spec.feature_names),
+                                   list(spec.position_columns), spec.graph,
+                                   spec.node_target_shape)
+        return MessageDistillation(
+            edge_equations, node_equations, model, components, significance, share, form,
+            quantile, transform, residual, radial,
+        )
+
+    def _targets(self, graphs, spec):
+        targets = graphs.node_targets()
+        if targets.shape[1] != spec.n_targets:
+            raise ValueError(
+                f"y has {targets.shape[1]} targets per node; the network predicts "
+                f"{spec.n_targets}."
+            )
+        names = [f"y{t}" for t in range(spec.n_targets)] if self.target_names is None else [
+            str(n) for n in self.target_names
+        ]
+        if len(names) != spec.n_targets:
+            raise ValueError(
+                f"target_names needs {spec.n_targets} names (one per target); got {len(names)}: "
+                f"{list(self.target_names)!r}."
+            )
+        return targets, names
+
+    def _select(self, edges, spec):
+        """The significant components, their scores and variance share, and their values."""
+        if len(edges.messages) == 0:
+            raise ValueError("X has no edges, so there are no messages to distil.")
+        order, significance = edges.ranked_components()
+        width = edges.messages.shape[1]
+        k = len(spec.position_columns) if self.n_components is None else self.n_components
+        if not 1 <= k <= width:
+            raise ValueError(
+                f"n_components must be in [1, {width}] (the message width); got {k}."
+            )
+        components = order[:k]
+        variance = edges.messages.var(axis=0)
+        share = variance[components] / max(variance.sum(), np.finfo(float).tiny)
+        selected = edges.messages[:, components].astype(np.float64)
+        # float32 noise: a constant edge model still shows std ~1e-6 of its output's magnitude
+        if np.all(selected.std(axis=0) <= 1e-5 * np.maximum(1.0, np.abs(selected).mean(axis=0))):
+            raise ValueError(
+                "The network's messages are constant (no significant message components): "
+                "there is nothing to distil. The message penalty may be too strong (lower "
+                "`l1_strength` or `kl_strength`) or training too short (raise `max_epochs`)."
+            )
+        return components, significance[:k], share, selected
+
+    def _fit_edges(self, selected, rng, verbose):
+        """The quantile used and the sampled rows the message equations are fitted on."""
+        size = np.abs(selected).max(axis=1)
+        quantile = resolve_message_quantile(self.message_quantile, size)
+        if verbose and isinstance(self.message_quantile, str):
+            print(f"message_quantile='auto': {quantile:g} (largest message "
+                  f"{message_tail_ratio(size):.1f}x the 95th percentile)")
+        candidates = np.arange(len(size))
+        if quantile < 1:
+            candidates = np.flatnonzero(size <= np.quantile(size, quantile))
+        rows = rng.choice(candidates, min(self.max_edges, len(candidates)), replace=False)
+        return quantile, rows
+
+    @staticmethod
+    def _edge_equations(form, aligned, table, rows, variables, backend, selection, dim,
+                        verbose):
+        """Message equations: one radial profile (central form) or one fit per component."""
+        components, share = selection
+        if form == "central":
+            used, profile = radial_profile(aligned, table, rows, dim)
+            radial = timed_search(
+                backend, table[used, dim:], profile, variables[dim:], "g", verbose,
+                f"radial profile of components {[int(c) for c in components]} "
+                f"({share.sum():.1%} of the message variance)",
+            )
+            return central_equations(radial, variables, dim), radial
+        equations = [
+            timed_search(backend, table[rows], aligned[rows, n], variables, f"phi{n + 1}",
+                         verbose, f"message component {int(c)} ({share[n]:.1%} of the message "
+                         "variance)")
+            for n, c in enumerate(components)
+        ]
+        return equations, None
+
+    def _node_equations(self, graphs, spec, edge_equations, targets, target_names, rng,
+                        backend, verbose):
+        """Node equations on the summed distilled messages and the node's own features."""
+        positions, names = spec.position_columns, spec.feature_names
+        x, edge_index = graphs.flatten(spec.graph, positions)
+        sender, receiver = edge_index
+        table, _ = edge_variables(x[receiver], x[sender], positions, names)
+        phi = np.column_stack([eq(table) for eq in edge_equations])
+        node_table, node_names = node_variables(sum_at_receivers(phi, receiver, len(x)), x, names)
+        node_table = node_table[graphs.target_nodes()]
+        rows = rng.choice(len(node_table), min(self.max_nodes, len(node_table)), replace=False)
+        return [
+            timed_search(backend, node_table[rows], targets[rows, t], node_names, target,
+                         verbose, f"node target {target}")
+            for t, target in enumerate(target_names)
+        ]

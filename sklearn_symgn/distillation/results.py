@@ -1,0 +1,66 @@
+"""Typed results of the distillers; the estimators copy each field into ``<field>_``."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["MessageDistillation", "PotentialDistillation"]
+
+
+@dataclass
+class MessageDistillation:
+    """What :class:`~sklearn_symgn.distillation.MessageDistiller` found.
+
+    Attributes
+    ----------
+    edge_equations : list of Equation
+        One per distilled message component (``phi1``, ...).
+    node_equations : list of Equation
+        One per target component.
+    symbolic_model : SymbolicGraphModel
+        The equations as a model.
+    message_components : ndarray of int
+        Indices of the distilled message components.
+    message_significance : ndarray
+        Their significance (standard deviation, or KL).
+    message_variance_share : ndarray
+        Their share of the total message variance.
+    message_form : {"central", "aligned", "raw"}
+        How the messages were distilled.
+    message_quantile : float
+        Quantile of message magnitudes the message equations were fitted on (1: every edge).
+    message_transform : ndarray of shape (n_components, n_components)
+        Linear map applied to the components before the search (identity when not aligned).
+    message_alignment_residual : float
+        Distance of the messages from a central law (NaN: not attempted).
+    radial_equation : Equation or None
+        The radial profile ``g`` (``"central"`` form only).
+    """
+
+    edge_equations: list
+    node_equations: list
+    symbolic_model: object
+    message_components: np.ndarray
+    message_significance: np.ndarray
+    message_variance_share: np.ndarray
+    message_form: str
+    message_quantile: float
+    message_transform: np.ndarray
+    message_alignment_residual: float
+    radial_equation: object
+
+
+@dataclass
+class PotentialDistillation:
+    """What :class:`~sklearn_symgn.distillation.PotentialDistiller` found.
+
+    Attributes
+    ----------
+    force_equation : Equation
+        The radial derivative ``dU/dr`` of the pair energy.
+    potential_equation : Equation
+        The pair potential ``U``: the antiderivative in ``r`` of each row of the front.
+    """
+
+    force_equation: object
+    potential_equation: object

@@ -1,0 +1,60 @@
+"""Interpretable variables of distillation: what the equations are written in."""
+
+import numpy as np
+
+__all__ = ["edge_variables", "node_variables", "sum_at_receivers"]
+
+
+def edge_variables(x_receiver, x_sender, position_columns, feature_names):
+    """Interpretable edge variables and their names.
+
+    Parameters
+    ----------
+    x_receiver, x_sender : ndarray of shape (n_edges, n_features)
+        Raw node features of receiver ``i`` and sender ``j``.
+    position_columns : list of int
+    feature_names : list of str
+
+    Returns
+    -------
+    table : ndarray of shape (n_edges, n_variables)
+    names : list of str
+        ``d<p>`` for each position column ``p`` (sender minus receiver), ``r``, then ``<c>_i``,
+        ``<c>_j`` for every other column ``c``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_symgn.distillation.variables import edge_variables
+    >>> table, names = edge_variables(np.array([[0.0, 0, 2]]), np.array([[3.0, 4, 1]]), [0, 1],
+    ...                               ["x", "y", "m"])
+    >>> names, table.tolist()
+    (['dx', 'dy', 'r', 'm_i', 'm_j'], [[3.0, 4.0, 5.0, 2.0, 1.0]])
+    """
+    x_i = np.asarray(x_receiver, dtype=np.float64)
+    x_j = np.asarray(x_sender, dtype=np.float64)
+    cols, names = [], []
+    for p in position_columns:
+        cols.append(x_j[:, p] - x_i[:, p])
+        names.append(f"d{feature_names[p]}")
+    if position_columns:
+        cols.append(np.sqrt(np.sum(np.square(cols), axis=0)))
+        names.append("r")
+    for c in range(x_i.shape[1]):
+        if c not in position_columns:
+            cols += [x_i[:, c], x_j[:, c]]
+            names += [f"{feature_names[c]}_i", f"{feature_names[c]}_j"]
+    return np.column_stack(cols), names
+
+
+def node_variables(message_sums, x, feature_names):
+    """Node-model variables: summed messages ``phi1, phi2, ...`` and the node's own features."""
+    names = [f"phi{k + 1}" for k in range(message_sums.shape[1])] + list(feature_names)
+    return np.column_stack([message_sums, x]), names
+
+
+def sum_at_receivers(values, receivers, n_nodes):
+    """Sum per-edge ``values`` ``(E, k)`` at their receivers: ``(n_nodes, k)``."""
+    out = np.zeros((n_nodes, values.shape[1]))
+    np.add.at(out, receivers, values)
+    return out
