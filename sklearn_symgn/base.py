@@ -50,8 +50,6 @@ class GraphScoreMixin:
         """
         pred = self.predict(X)
         if y is None:
-            if not isinstance(X, (list, tuple)):
-                raise ValueError("y is required when X is an array.")
             y = to_graph_input(self, X, reset=False, require_y=True, dtype=np.float64).node_targets()
         y = np.asarray(y, dtype=np.float64)
         if y.shape[0] != pred.shape[0] or y.size != pred.size:

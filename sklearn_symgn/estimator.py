@@ -367,10 +367,6 @@ class SymbolicGNRegressor(BaseGraphRegressor):
             attributes of :class:`~sklearn_symgn.distillation.MessageDistillation` set.
         """
         check_is_fitted(self, "net_")
-        if y is None and not isinstance(X, (list, tuple)):
-            raise ValueError(
-                "distill needs the targets y of X: the node equations are fitted on them."
-            )
         graphs = to_graph_input(self, X, y, reset=False, require_y=True, dtype=np.float64)
         distiller = self._resolved_distiller()
         edges = self.edge_messages(X)

@@ -173,10 +173,11 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         self.distiller = distiller
 
     def _resolve_own(self, inputs):
-        if inputs.tabular:
+        if inputs.min_nodes() < 2:
             raise ValueError(
-                "SymbolicHGNRegressor needs graphs of interacting bodies: X must be 3-D "
-                "(n_samples, n_nodes, n_features) or a list of Data; got a 2-D array."
+                "SymbolicHGNRegressor needs graphs of interacting bodies (at least 2 nodes "
+                "each): X must be 3-D (n_samples, n_nodes >= 2, n_features) or a list of Data; "
+                "got graphs of a single node (a 2-D X is read as single-node graphs)."
             )
         n_features, positions = self.n_features_in_, self.position_columns_
         dim = len(positions)

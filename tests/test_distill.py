@@ -140,7 +140,7 @@ def test_distill_errors(spring_data):
     with pytest.raises(NotFittedError):
         SymbolicGNRegressor().distill(X, y)
     model = SymbolicGNRegressor(**TINY).fit(X, y)
-    with pytest.raises(ValueError, match="needs the targets"):
+    with pytest.raises(ValueError, match="requires y"):
         model.distill(X)
     with pytest.raises(ValueError, match="n_components"):
         model.set_params(distiller__n_components=0).distill(X, y)

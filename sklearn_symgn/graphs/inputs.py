@@ -292,7 +292,9 @@ def _array_input(estimator, X, y, *, reset, require_y, dtype):
     if require_y:
         if y is None:
             raise ValueError(
-                f"{type(estimator).__name__} requires y to be passed, but the target y is None."
+                f"{type(estimator).__name__} requires y to be passed, but the target y is None "
+                "(with arrays X, the node targets are a separate array y; a list of Data "
+                "carries them in .y)."
             )
         y = check_array(y, ensure_2d=False, allow_nd=True, dtype=dtype, input_name="y")
         if y.shape[0] != X.shape[0]:
