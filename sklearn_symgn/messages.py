@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-__all__ = ["EdgeMessages", "record_messages"]
+__all__ = ["EdgeMessages"]
 
 
 @dataclass
@@ -92,5 +92,6 @@ def record_messages(module, inputs, *, max_edges=None, batch_size=4096, random_s
                                                                replace=False))
         arrays = [a[keep] for a in arrays]
     messages, raw, *edges = arrays
-    significance = module.layer.strategy.significance(raw)
+    width = module.layer.strategy.means(raw).shape[1]
+    significance = module.layer.strategy.significance(raw) if len(raw) else np.zeros(width)
     return EdgeMessages(messages, significance, *edges)

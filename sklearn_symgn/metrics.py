@@ -1,17 +1,25 @@
 """Metrics of the paper: how much of the messages the true forces explain."""
 
+from numbers import Integral, Real
+
 import numpy as np
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
-
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
+from ._validation import Int, validate_params
 from .distillation.variables import edge_variables
 from .estimator import SymbolicGNRegressor
 
 __all__ = ["edge_forces", "equation_force_r2", "linear_fit_r2", "message_force_r2"]
 
 
+@validate_params({
+    "targets": ["array-like"],
+    "components": ["array-like"],
+    "trim": [Interval(Real, 0, 0.5, closed="left")],
+})
 def linear_fit_r2(targets, components, *, trim=0.0):
     """Fraction of the variance of ``components`` explained by a linear map of ``targets``.
 
@@ -55,8 +63,6 @@ def linear_fit_r2(targets, components, *, trim=0.0):
     """
     targets = np.asarray(targets, dtype=np.float64)
     components = np.asarray(components, dtype=np.float64)
-    if not 0.0 <= trim < 0.5:
-        raise ValueError(f"trim must be in [0, 0.5); got {trim!r}.")
     if trim == 0.0:
         fit = LinearRegression().fit(targets, components)
         return float(r2_score(components, fit.predict(targets), multioutput="variance_weighted"))
@@ -97,6 +103,16 @@ def check_message_model(estimator, caller):
         )
 
 
+@validate_params({
+    "estimator": "no_validation",  # checked by check_message_model, with a TypeError
+    "X": ["array-like"],
+    "forces": ["array-like"],
+    "n_components": [Int(1), None],
+    "mass_column": [Integral],
+    "max_edges": [Int(1)],
+    "random_state": ["random_state"],
+    "trim": [Interval(Real, 0, 0.5, closed="left")],
+})
 def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
                      max_edges=20_000, random_state=0, trim=0.0):
     """Message-force R² of the paper, against ``F`` and against ``F / m_i``.
@@ -155,6 +171,15 @@ def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
     }
 
 
+@validate_params({
+    "estimator": "no_validation",  # checked by check_message_model, with a TypeError
+    "X": ["array-like"],
+    "forces": ["array-like"],
+    "n_components": [Int(1), None],
+    "mass_column": [Integral],
+    "max_edges": [Int(1)],
+    "random_state": ["random_state"],
+})
 def edge_forces(estimator, X, forces, *, n_components=None, mass_column=-1, max_edges=20_000,
                 random_state=0):
     """Messages on (a subsample of) the edges of ``X`` beside the true force of each edge.
@@ -190,6 +215,13 @@ def edge_forces(estimator, X, forces, *, n_components=None, mass_column=-1, max_
     return edges, order[:k], f, f / mass[:, None]
 
 
+@validate_params({
+    "estimator": "no_validation",
+    "X": ["array-like"],
+    "forces": ["array-like"],
+    "mass_column": [Integral],
+    "min_distance": [Interval(Real, 0, None, closed="left"), None],
+})
 def equation_force_r2(estimator, X, forces, *, mass_column=-1, min_distance=None):
     """Equation-recovery check: do the distilled message equations follow the true forces?
 
@@ -234,8 +266,8 @@ def equation_force_r2(estimator, X, forces, *, mass_column=-1, min_distance=None
             f"forces must have shape (n_samples, n_nodes, n_nodes, dim) matching X {X.shape}; "
             f"got {forces.shape}."
         )
-    if min_distance is not None and not (np.isfinite(min_distance) and min_distance >= 0):
-        raise ValueError(f"min_distance must be a non-negative number; got {min_distance!r}.")
+    if min_distance is not None and not np.isfinite(min_distance):
+        raise ValueError(f"min_distance must be a finite number; got {min_distance!r}.")
     s, i, j = np.nonzero(~np.eye(X.shape[1], dtype=bool)[None].repeat(len(X), 0))
     positions = estimator.position_columns_
     table, _ = edge_variables(X[s, i], X[s, j], positions, estimator.feature_names_)

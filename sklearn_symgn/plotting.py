@@ -4,11 +4,14 @@ Every function returns a :class:`matplotlib.figure.Figure` (matplotlib is import
 use: ``pip install "sklearn-symgn[plot]"``) and draws into ``ax``/``axes`` when given.
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
+from ._validation import Int, validate_params
 from .metrics import edge_forces
 from .symbolic import Equation
 
@@ -41,6 +44,7 @@ def _axes(axes, n):
     return axes[0].figure, axes
 
 
+@validate_params({"estimator": "no_validation", "ax": "no_validation"})
 def plot_training_history(estimator, *, ax=None):
     """Training (and validation) loss per epoch, from the skorch history.
 
@@ -66,6 +70,11 @@ def plot_training_history(estimator, *, ax=None):
     return fig
 
 
+@validate_params({
+    "estimator": "no_validation", "X": ["array-like"], "forces": ["array-like"],
+    "n_components": [Int(1), None], "mass_column": [Integral], "max_edges": [Int(1)],
+    "random_state": ["random_state"], "axes": "no_validation",
+})
 def plot_message_forces(estimator, X, forces, *, n_components=None, mass_column=-1,
                         max_edges=5000, random_state=0, axes=None):
     """The paper's figure: each top message component against its best linear fit on the forces.
@@ -117,6 +126,7 @@ def plot_message_forces(estimator, X, forces, *, n_components=None, mass_column=
     return fig
 
 
+@validate_params({"equation": "no_validation", "ax": "no_validation"})
 def plot_pareto_front(equation, *, ax=None):
     """Loss against complexity of a distilled equation's Pareto front; the chosen one marked.
 
@@ -142,6 +152,10 @@ def plot_pareto_front(equation, *, ax=None):
     return fig
 
 
+@validate_params({
+    "estimator": "no_validation", "X": ["array-like"], "y": ["array-like"],
+    "ax": "no_validation", "label": [str, None],
+})
 def plot_predicted_vs_true(estimator, X, y, *, ax=None, label=None):
     """Predicted against true targets (all nodes and components), with the R².
 

@@ -10,11 +10,11 @@ from sklearn.model_selection import cross_val_score
 from torch_geometric.data import Data
 
 from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
-from sklearn_symgn.distillation.central import central_alignment
-from sklearn_symgn.graphs import CompleteGraph
 from sklearn_symgn.datasets import make_nbody, pairwise_forces
 from sklearn_symgn.distillation import SymbolicGraphModel
+from sklearn_symgn.distillation.central import central_alignment
 from sklearn_symgn.distillation.variables import edge_variables
+from sklearn_symgn.graphs import CompleteGraph
 from sklearn_symgn.metrics import equation_force_r2
 from sklearn_symgn.symbolic import Equation, OperonBackend
 
@@ -283,3 +283,26 @@ def test_grid_search_over_distiller_settings_scores_the_equations(spring_data):
     # the score is the equations' score, not the network's
     best = search.best_estimator_
     assert best.score(X, y) == pytest.approx(best.symbolic_model_.score(X, y))
+
+
+def test_symbolic_model_fit_refits_the_constants(spring_data):
+    """Off constants (2.3, 0.9) of the spring law come back to the simulator's (2, 0.99)."""
+    X, y, _, _ = spring_data
+    variables = ["dx", "dy", "r", "vx_i", "vx_j", "vy_i", "vy_j", "q_i", "q_j", "m_i", "m_j"]
+    dx, dy, r = sympy.symbols("dx dy r")
+    edges = [Equation(f"phi{k + 1}", variables, [9], [0.0],
+                      [sympy.Float(2.3) * (r - sympy.Float(0.9)) * d / r]) for k, d in
+             enumerate((dx, dy))]
+    node_vars = ["phi1", "phi2", *NAMES]
+    phi1, phi2, m = sympy.symbols("phi1 phi2 m")
+    nodes = [Equation(t, node_vars, [3], [0.0], [p / m]) for t, p in (("ax", phi1), ("ay", phi2))]
+    model = SymbolicGraphModel(edges, nodes, NAMES, [0, 1], CompleteGraph(), (2,))
+    before = model.score(X, y)
+    assert model.fit(X, y) is model
+    np.testing.assert_allclose(model.constants_start_, [0.9, 2.3, 0.9, 2.3])
+    np.testing.assert_allclose(np.sort(model.constants_), [0.99, 0.99, 2.0, 2.0], rtol=1e-4)
+    assert before < 0.99 < model.score(X, y) > 0.999999
+    assert "2.3" in str(model.edge_equations[0]) and "2.3" not in str(model.edge_equations_[0])
+    assert model.equations()[0] == str(model.edge_equations_[0])  # prints what predicts
+    with pytest.raises(ValueError, match="targets per node"):
+        model.fit(X, y[..., :1])

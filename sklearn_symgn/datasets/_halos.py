@@ -6,13 +6,15 @@ and was distilled into ``delta_i = C1 + e_i / (C2 + C3 M_i)`` with
 the target, so a distillation can be checked against the truth.
 """
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions
 from torch_geometric.data import Data
+
+from .._validation import Int, validate_params
 
 __all__ = ["HALO_CONSTANTS", "HALO_FEATURE_NAMES", "halo_ood_split", "halo_overdensity",
            "make_halos"]
@@ -38,6 +40,10 @@ def _minimum_image(delta, box_size):
     return delta - box_size * np.round(delta / box_size)
 
 
+@validate_params({
+    "distances": ["array-like"], "neighbour_masses": ["array-like"],
+    "centre_mass": ["array-like", Real], "constants": ["array-like"],
+})
 def halo_overdensity(distances, neighbour_masses, centre_mass, constants=HALO_CONSTANTS):
     """The law: ``e = sum_j (C4 + M_j) / (C5 + (C6 r_j)**C7)``, ``delta = C1 + e / (C2 + C3 M)``.
 
@@ -68,10 +74,10 @@ def halo_overdensity(distances, neighbour_masses, centre_mass, constants=HALO_CO
 
 @validate_params(
     {
-        "n_halos": [Interval(Integral, 2, None, closed="left")],
+        "n_halos": [Int(2)],
         "box_size": [Interval(Real, 0, None, closed="neither")],
         "radius": [Interval(Real, 0, None, closed="neither")],
-        "n_clusters": [Interval(Integral, 0, None, closed="left")],
+        "n_clusters": [Int(0)],
         "cluster_fraction": [Interval(Real, 0, 1, closed="both")],
         "cluster_scale": [Interval(Real, 0, None, closed="neither")],
         "mass_function": [StrOptions({"powerlaw", "lognormal"})],
@@ -80,7 +86,6 @@ def halo_overdensity(distances, neighbour_masses, centre_mass, constants=HALO_CO
         "random_state": ["random_state"],
         "return_catalogue": ["boolean"],
     },
-    prefer_skip_nested_validation=True,
 )
 def make_halos(n_halos=2000, *, box_size=12.0, radius=1.0, n_clusters=40, cluster_fraction=0.6,
                cluster_scale=0.6, mass_function="powerlaw", noise=0.01, constants=None,
@@ -178,6 +183,7 @@ def make_halos(n_halos=2000, *, box_size=12.0, radius=1.0, n_clusters=40, cluste
     return graphs, catalogue
 
 
+@validate_params({"delta": ["array-like"], "quantile": [Interval(Real, 0, 1, closed="neither")]})
 def halo_ood_split(delta, *, quantile=0.8):
     """Out-of-distribution split by overdensity: train on low ``delta``, test on the high tail.
 
@@ -205,7 +211,5 @@ def halo_ood_split(delta, *, quantile=0.8):
     delta = np.asarray(delta, dtype=float)
     if delta.ndim != 1 or len(delta) < 2 or not np.all(np.isfinite(delta)):
         raise ValueError(f"delta must be a finite 1-D array of at least 2 values; got shape {delta.shape}.")
-    if not 0 < quantile < 1:
-        raise ValueError(f"quantile must be in (0, 1); got {quantile!r}.")
     threshold = np.quantile(delta, quantile)
     return np.flatnonzero(delta <= threshold), np.flatnonzero(delta > threshold)

@@ -1,10 +1,14 @@
 """The distilled equations as a model that predicts from the graphs alone."""
 
 import numpy as np
+import sympy
+from scipy.optimize import least_squares
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._validation import Int
 from ..base import GraphScoreMixin
 from ..graphs.inputs import to_graph_input
+from ..symbolic import Equation
 from .variables import edge_variables, node_variables, sum_at_receivers
 
 __all__ = ["SymbolicGraphModel"]
@@ -31,16 +35,50 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
         Builds the edges of array inputs (and of ``Data`` without ``edge_index``).
     node_target_shape : tuple, default=(1,)
         Shape of one node's targets as the user gave them: ``(n_targets,)`` or ``()``.
+    max_nfev : int, default=200
+        Evaluations of the least-squares refit of the constants in :meth:`fit`.
+
+    Attributes
+    ----------
+    edge_equations_, node_equations_ : list of Equation
+        After :meth:`fit`: the equations with refitted constants (same structure), which
+        :meth:`predict` then uses.
+    constants_ : ndarray
+        After :meth:`fit`: the refitted constants, in the order of :attr:`constants_start_`.
+    constants_start_ : ndarray
+        After :meth:`fit`: the distilled constants the refit started from.
     """
 
+    _parameter_constraints: dict = {
+        "edge_equations": [list], "node_equations": [list], "feature_names": ["array-like"],
+        "position_columns": ["array-like"], "graph": "no_validation",
+        "node_target_shape": [tuple], "max_nfev": [Int(1)],
+    }
+
     def __init__(self, edge_equations, node_equations, feature_names, position_columns, graph,
-                 node_target_shape=(1,)):
+                 node_target_shape=(1,), max_nfev=200):
         self.edge_equations = edge_equations
         self.node_equations = node_equations
         self.feature_names = feature_names
         self.position_columns = position_columns
         self.graph = graph
         self.node_target_shape = node_target_shape
+        self.max_nfev = max_nfev
+
+    def __sklearn_is_fitted__(self):
+        return True  # the distilled equations are the model; fit only refits their constants
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False  # built from equations; fit refines their constants
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    def _equations(self):
+        if hasattr(self, "node_equations_"):
+            return self.edge_equations_, self.node_equations_
+        return self.edge_equations, self.node_equations
 
     @property
     def n_features_in_(self):
@@ -50,29 +88,105 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
     def n_targets_(self):
         return len(self.node_equations)
 
+    def _graph_tables(self, inputs):
+        """Edge-variable table, receivers, node features and target rows of validated input."""
+        x, (sender, receiver) = inputs.flatten(self.graph, self.position_columns)
+        table, _ = edge_variables(x[receiver], x[sender], self.position_columns, self.feature_names)
+        return table, receiver, x, inputs.target_nodes()
+
+    def _evaluate(self, tables, edge_functions, node_functions):
+        """Node predictions ``(N_targets, T)`` from per-equation callables of a table."""
+        table, receiver, x, rows = tables
+        phi = np.column_stack([f(table) for f in edge_functions])
+        node_table, _ = node_variables(sum_at_receivers(phi, receiver, len(x)), x,
+                                       self.feature_names)
+        return np.column_stack([f(node_table[rows]) for f in node_functions])
+
     def predict(self, X):
         """Predict node targets from the equations alone (same inputs and shapes as the network)."""
         inputs = to_graph_input(self, X, reset=False, require_y=False, dtype=np.float64)
-        x, edge_index = inputs.flatten(self.graph, self.position_columns)
-        sender, receiver = edge_index
-        table, _ = edge_variables(x[receiver], x[sender], self.position_columns, self.feature_names)
-        phi = np.column_stack([eq(table) for eq in self.edge_equations])
-        sums = sum_at_receivers(phi, receiver, len(x))
-        node_table, _ = node_variables(sums, x, self.feature_names)
-        node_table = node_table[inputs.target_nodes()]
-        pred = np.column_stack([eq(node_table) for eq in self.node_equations])
+        edge_equations, node_equations = self._equations()
+        pred = self._evaluate(self._graph_tables(inputs), edge_equations, node_equations)
         return inputs.shape_output(pred, tuple(self.node_target_shape))
+
+    def fit(self, X, y=None):
+        """Refit the numeric constants of the chosen equations to ``X, y`` by least squares.
+
+        The structure of every equation stays; all constants (of the message and the node
+        equations together) start from the distilled values and are tuned on the node targets,
+        so the law is calibrated on the data rather than on the network's messages.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_nodes, n_features) or list of Data
+            Graphs, as for :meth:`predict`.
+        y : array-like, default=None
+            Their node targets (read from ``.y`` for a list of graphs).
+
+        Returns
+        -------
+        self : SymbolicGraphModel
+        """
+        self._validate_params()
+        inputs = to_graph_input(self, X, y, reset=False, require_y=True, dtype=np.float64)
+        targets = inputs.node_targets()
+        if targets.shape[1] != len(self.node_equations):
+            raise ValueError(f"y has {targets.shape[1]} targets per node; the equations give "
+                             f"{len(self.node_equations)}.")
+        equations = [*self.edge_equations, *self.node_equations]
+        exprs, symbols, start = _parametrise([eq.expression for eq in equations])
+        functions = [sympy.lambdify([sympy.Symbol(v) for v in eq.variables] + symbols, e,
+                                    modules="numpy") for eq, e in zip(equations, exprs)]
+        tables = self._graph_tables(inputs)
+        n_edge = len(self.edge_equations)
+
+        def residual(theta):
+            calls = [_bound(f, theta, len(eq.variables)) for f, eq in zip(functions, equations)]
+            pred = self._evaluate(tables, calls[:n_edge], calls[n_edge:])
+            return np.nan_to_num(pred - targets, nan=1e12, posinf=1e12, neginf=-1e12).ravel()
+
+        theta = least_squares(residual, start, max_nfev=self.max_nfev).x if len(start) else start
+        fitted = [_with_constants(eq, e, symbols, theta) for eq, e in zip(equations, exprs)]
+        self.edge_equations_, self.node_equations_ = fitted[:n_edge], fitted[n_edge:]
+        self.constants_, self.constants_start_ = theta, start
+        return self
 
     def equations(self, digits=3):
         """All equations as printable lines (messages first, then node targets)."""
         return [str(eq) if digits == 3 else f"{eq.target} = {eq.simplified(digits)}"
-                for eq in [*self.edge_equations, *self.node_equations]]
+                for eq in [*sum(self._equations(), [])]]
 
     def __str__(self):
         return "\n".join(self.equations())
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.target_tags.multi_output = True
-        return tags
+
+def _parametrise(expressions):
+    """Replace every float constant by a symbol; return the expressions, symbols and values."""
+    out, symbols, values = [], [], []
+    for expr in expressions:
+        floats = sorted(expr.atoms(sympy.Float), key=float)
+        names = [sympy.Symbol(f"_c{len(symbols) + k}") for k in range(len(floats))]
+        out.append(expr.xreplace(dict(zip(floats, names))))
+        symbols += names
+        values += [float(f) for f in floats]
+    return out, symbols, np.array(values, dtype=np.float64)
+
+
+def _bound(function, theta, n_variables):
+    """``function(*columns, *theta)`` as a callable of a table, broadcast to one value per row."""
+    def call(table):
+        if table.shape[1] != n_variables:
+            raise ValueError(f"The equations read {n_variables} variables; the data give "
+                             f"{table.shape[1]}.")
+        out = function(*table.T, *theta)
+        return np.broadcast_to(np.asarray(out, dtype=np.float64), (table.shape[0],))
+    return call
+
+
+def _with_constants(equation, expression, symbols, theta):
+    """A one-row :class:`Equation` with the refitted constants in place of the symbols."""
+    values = {s: sympy.Float(float(v)) for s, v in zip(symbols, theta)}
+    chosen = expression.xreplace(values)
+    return Equation(equation.target, list(equation.variables),
+                    [equation.complexity[equation.index]], [equation.loss[equation.index]],
+                    [chosen], equation.selection)

@@ -1,10 +1,11 @@
-"""Message-passing layers and the graph network."""
+"""Message-passing layers, the networks in the user's units, and the message strategies."""
 
 from .hamiltonian import HamiltonianLayer, HamiltonianNetwork
 from .interaction import InteractionLayer
-from .mlp import make_mlp
 from .network import GraphNetwork
+from .strategies import KL, L1, Bottleneck, MessageStrategy, Standard
 
 __all__ = [
-    "GraphNetwork", "HamiltonianLayer", "HamiltonianNetwork", "InteractionLayer", "make_mlp",
+    "KL", "L1", "Bottleneck", "GraphNetwork", "HamiltonianLayer", "HamiltonianNetwork",
+    "InteractionLayer", "MessageStrategy", "Standard",
 ]
