@@ -1,7 +1,18 @@
 import numpy as np
 import pytest
+import torch
 
-from sklearn_symgn.datasets import NBODY_LAWS, make_nbody, nbody_feature_names, pairwise_forces
+from sklearn_symgn.datasets import (
+    NBODY_LAWS,
+    energy_function,
+    integrate_nbody,
+    make_nbody,
+    nbody_energy,
+    nbody_feature_names,
+    pair_potential,
+    pairwise_forces,
+    total_momentum,
+)
 
 
 @pytest.mark.parametrize("law", sorted(NBODY_LAWS))
@@ -79,10 +90,17 @@ def test_feature_names():
     "kwargs, match",
     [
         ({"law": "gravity"}, "law"),
+        ({"law": "sprng"}, "'law' parameter of make_nbody.*Did you mean 'spring'"),
         ({"law": "spring", "dim": 4}, "dim"),
+        ({"law": "spring", "dim": 2.0}, "'dim' parameter"),
         ({"law": "spring", "n_samples": 0}, "n_samples"),
+        ({"law": "spring", "n_samples": True}, "'n_samples' parameter.*not a bool"),
         ({"law": "spring", "n_bodies": 1}, "n_bodies"),
+        ({"law": "spring", "n_steps": 10.0}, "'n_steps' parameter"),
+        ({"law": "spring", "sample_every": 0}, "'sample_every' parameter"),
         ({"law": "spring", "dt": -0.1}, "dt"),
+        ({"law": "spring", "dt": np.inf}, "'dt' parameter"),
+        ({"law": "spring", "damping": -1.0}, "'damping' parameter"),
     ],
 )
 def test_bad_arguments(kwargs, match):
@@ -106,8 +124,6 @@ def test_min_distance_drops_close_encounters_and_tops_up():
 
 @pytest.mark.parametrize("law", ["spring", "r1", "r2", "charge"])
 def test_integrate_nbody_conserves_energy(law):
-    from sklearn_symgn.datasets import integrate_nbody, nbody_energy
-
     X, _ = make_nbody(law, n_samples=2, n_steps=10, min_distance=0.3, random_state=1)
     trajectory = integrate_nbody(law, X, 200, dim=2)
     assert trajectory.shape == (201, *X.shape)
@@ -118,7 +134,6 @@ def test_integrate_nbody_conserves_energy(law):
 
 @pytest.mark.parametrize("law", ["spring", "r1", "r2", "charge", "discontinuous"])
 def test_pair_potential_gradient_is_the_force(law):
-    from sklearn_symgn.datasets import pair_potential
     from sklearn_symgn.datasets._nbody import SOFTENING, _force_magnitude
 
     r, h = np.linspace(0.3, 3.0, 7), 1e-6
@@ -127,11 +142,121 @@ def test_pair_potential_gradient_is_the_force(law):
 
 
 def test_energy_and_integrator_reject_bad_states():
-    from sklearn_symgn.datasets import integrate_nbody, nbody_energy
-
     with pytest.raises(ValueError, match="shape"):
         nbody_energy("spring", np.zeros((3, 4, 5)), dim=2)
+    with pytest.raises(ValueError, match=r"shape \(\.\.\., n_bodies, 6\)"):
+        nbody_energy("spring", torch.zeros(3, 4, 5), dim=2)
     with pytest.raises(ValueError, match="NaN"):
         integrate_nbody("spring", np.full((1, 2, 6), np.nan), 3, dim=2)
-    with pytest.raises(ValueError, match="law must be one of"):
+    with pytest.raises(ValueError, match="'law' parameter of integrate_nbody must be one of"):
         integrate_nbody("gravity", np.zeros((1, 2, 6)), 3, dim=2)
+
+
+X2 = np.zeros((1, 2, 6))
+
+
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: integrate_nbody("spring", X2, 1.5, dim=2), TypeError, "'n_steps' parameter"),
+        (lambda: integrate_nbody("spring", X2, True, dim=2), TypeError, "'n_steps' parameter"),
+        (lambda: integrate_nbody("spring", X2, 3, dim=2, dt=np.inf), ValueError, "'dt' parameter"),
+        (lambda: integrate_nbody("spring", X2, 3, dim=2, damping=-1), ValueError, "'damping'"),
+        (lambda: integrate_nbody("spring", X2, 3, dim=1), ValueError, "'dim' parameter"),
+        (lambda: integrate_nbody("spring", "X", 3, dim=2), ValueError, "'X0' parameter"),
+        (lambda: pairwise_forces("sprin", X2, dim=2), ValueError, "Did you mean 'spring'"),
+        (lambda: pairwise_forces("spring", X2, dim=True), TypeError, "'dim' parameter"),
+        (lambda: pair_potential(3, 1.0), TypeError, "'law' parameter of pair_potential must be"),
+        (lambda: pair_potential("spring", "far"), ValueError, "'r' parameter"),
+        (lambda: pair_potential("r2", 1.0, m_i=None), ValueError, "'m_i' parameter"),
+        (lambda: nbody_feature_names(4), ValueError, "'dim' parameter"),
+        (lambda: nbody_energy("r3", X2, dim=2), ValueError, "Did you mean 'r2'"),
+        (lambda: nbody_energy("spring", X2, dim=3), ValueError, r"n_bodies, 8\)"),
+        (lambda: total_momentum(X2, dim=0), ValueError, "'dim' parameter"),
+        (lambda: total_momentum(X2, dim=3), ValueError, r"n_bodies, 8\)"),
+        (lambda: energy_function("gravity", dim=2), ValueError, "'law' parameter"),
+        (lambda: energy_function("spring", dim=2.0), TypeError, "'dim' parameter"),
+    ],
+)
+def test_functions_validate_their_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+# ------------------------------------------------------------------------------- quantities
+@pytest.mark.parametrize("law", sorted(NBODY_LAWS))
+@pytest.mark.parametrize("dim", [2, 3])
+def test_energy_and_momentum_are_the_same_for_torch_and_numpy(law, dim):
+    X = make_nbody(law, n_samples=4, n_bodies=3, dim=dim, n_steps=2, random_state=2)[0]
+    energy = energy_function(law, dim=dim)
+    tensor = torch.tensor(X, requires_grad=True)
+    value = energy(tensor)
+    assert isinstance(value, torch.Tensor) and value.shape == (4, 1)
+    np.testing.assert_allclose(value.detach().numpy()[:, 0], nbody_energy(law, X, dim=dim),
+                               rtol=1e-12)
+    np.testing.assert_array_equal(energy(X)[:, 0], nbody_energy(law, X, dim=dim))
+    # the graph is kept: dE/dx_i is minus the total pair force on i, dE/dv_i is m_i v_i
+    value.sum().backward()
+    pos, vel, mass = slice(0, dim), slice(dim, 2 * dim), X[..., -1:]
+    np.testing.assert_allclose(tensor.grad[..., pos].numpy(),
+                               -pairwise_forces(law, X, dim=dim).sum(axis=-2), rtol=1e-7,
+                               atol=1e-9)
+    np.testing.assert_allclose(tensor.grad[..., vel].numpy(), mass * X[..., vel], rtol=1e-12)
+    assert np.all(np.isfinite(tensor.grad[..., 2 * dim :].numpy()))
+    momentum = torch.tensor(X, requires_grad=True)
+    p = total_momentum(momentum, dim=dim)
+    np.testing.assert_allclose(p.detach().numpy(), total_momentum(X, dim=dim), rtol=1e-12)
+    np.testing.assert_allclose(total_momentum(X, dim=dim), (mass * X[..., vel]).sum(-2))
+    p.sum().backward()
+    np.testing.assert_array_equal(momentum.grad[..., vel].numpy(),
+                                  np.broadcast_to(mass, X[..., vel].shape))
+
+
+# -------------------------------------------------------------------------- bit-identical data
+def _hand_written_make_nbody(law, n_traj, dim, n_steps, sample_every, dt, damping, seed):
+    """The simulator as it was written before it used ``sklearn_symgn.integrators``."""
+    rng = np.random.RandomState(seed)
+    state = rng.normal(size=(n_traj, 3, 2 * dim + 2))
+    state[..., -1] = np.exp(state[..., -1])
+    if law == "charge":
+        state[..., 2 * dim] = np.sign(state[..., 2 * dim])
+        state[state[..., 2 * dim] == 0, 2 * dim] = 1.0
+
+    def accelerations(X):
+        forces = pairwise_forces(law, X, dim=dim).sum(axis=-2)
+        if law == "damped":
+            forces = forces - damping * X[..., dim : 2 * dim]
+        return forces / X[..., 2 * dim + 1, None]
+
+    def derivative(X):
+        dX = np.zeros_like(X)
+        dX[..., :dim] = X[..., dim : 2 * dim]
+        dX[..., dim : 2 * dim] = accelerations(X)
+        return dX
+
+    snapshots = []
+    for step in range(n_steps):
+        if step % sample_every == 0:
+            snapshots.append(state)
+        k1 = derivative(state)
+        k2 = derivative(state + 0.5 * dt * k1)
+        k3 = derivative(state + 0.5 * dt * k2)
+        k4 = derivative(state + dt * k3)
+        state = state + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    X = np.stack(snapshots).transpose(1, 0, 2, 3).reshape(-1, 3, 2 * dim + 2)
+    return X, accelerations(X)
+
+
+@pytest.mark.parametrize("law, dim", [("spring", 2), ("damped", 3), ("charge", 2), ("r1", 3)])
+def test_make_nbody_is_the_hand_written_rk4_bit_for_bit(law, dim):
+    # 3 trajectories of 30 steps, every 3rd state kept: 30 snapshots
+    X, y = make_nbody(law, n_samples=30, n_bodies=3, dim=dim, n_steps=30, sample_every=3,
+                      dt=0.01, damping=0.7, random_state=4)
+    X_ref, y_ref = _hand_written_make_nbody(law, 3, dim, 30, 3, 0.01, 0.7, 4)
+    np.testing.assert_array_equal(X, X_ref)
+    np.testing.assert_array_equal(y, y_ref)
+    X_steps = _hand_written_make_nbody(law, 2, dim, 5, 1, 0.01, 0.7, 4)[0].reshape(2, 5, 3, -1)
+    np.testing.assert_array_equal(
+        integrate_nbody(law, X_steps[:, 0], 4, dim=dim, dt=0.01, damping=0.7),
+        X_steps.transpose(1, 0, 2, 3),
+    )

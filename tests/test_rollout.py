@@ -9,15 +9,17 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from sklearn_symgn import SymbolicGNRegressor
-from sklearn_symgn.datasets import integrate_nbody, make_nbody, nbody_energy, pairwise_forces
-from sklearn_symgn.distill import SymbolicGraphModel
-from sklearn_symgn.rollout import (
+from sklearn_symgn.datasets import (
     energy_function,
-    quantity_drift,
-    rollout,
+    integrate_nbody,
+    make_nbody,
+    nbody_energy,
+    pairwise_forces,
     total_momentum,
-    trajectory_rmse,
 )
+from sklearn_symgn.distillation import SymbolicGraphModel
+from sklearn_symgn.integrators import INTEGRATORS, integrate, step
+from sklearn_symgn.rollout import quantity_drift, rollout, trajectory_rmse
 from sklearn_symgn.symbolic import Equation
 
 from .conftest import TINY
@@ -27,12 +29,19 @@ DT = 0.01
 
 
 class TrueSpring:
-    """A perfect "model": the simulator's accelerations behind ``predict``."""
+    """A perfect "model": the simulator's accelerations behind ``predict``.
+
+    Its ``position_columns`` attribute is not read by ``rollout`` (only graph regressors and
+    distilled equations give their columns): rollouts of it pass ``position_columns``.
+    """
 
     position_columns = [0, 1]
 
     def predict(self, X):
         return pairwise_forces("spring", X, dim=2).sum(-2) / X[..., -1:]
+
+
+POS = {"position_columns": [0, 1]}
 
 
 @pytest.fixture(scope="module")
@@ -48,16 +57,16 @@ def fitted(spring_data):
 
 def test_true_law_reproduces_the_simulator(initial_states):
     reference = integrate_nbody("spring", initial_states, 100, dim=2, dt=DT)
-    rk4 = rollout(TrueSpring(), initial_states, 100, DT, integrator="rk4")
+    rk4 = rollout(TrueSpring(), initial_states, 100, DT, integrator="rk4", **POS)
     assert rk4.shape == (101, 3, 4, 6)
     np.testing.assert_allclose(rk4, reference, atol=1e-10)
-    leapfrog = rollout(TrueSpring(), initial_states, 100, DT)
+    leapfrog = rollout(TrueSpring(), initial_states, 100, DT, **POS)
     assert trajectory_rmse(leapfrog, reference, columns=[0, 1])[-1] < 1e-3
     # charge and mass are carried unchanged; leapfrog keeps the energy to ~1e-3
     np.testing.assert_array_equal(leapfrog[..., 4:], np.broadcast_to(initial_states[..., 4:],
                                                                      leapfrog[..., 4:].shape))
     assert quantity_drift(leapfrog, energy_function("spring", dim=2)).max() < 5e-3
-    euler = rollout(TrueSpring(), initial_states, 100, DT, integrator="euler")
+    euler = rollout(TrueSpring(), initial_states, 100, DT, integrator="euler", **POS)
     assert trajectory_rmse(euler, reference)[-1] > trajectory_rmse(leapfrog, reference)[-1]
 
 
@@ -77,17 +86,6 @@ def test_drift_tools_on_known_cases(initial_states):
     shifted = trajectory.copy()
     shifted[..., 0] += 3.0
     np.testing.assert_allclose(trajectory_rmse(shifted, trajectory, columns=[0, 1]), np.sqrt(4.5))
-
-
-def test_energy_function_matches_numpy_and_is_differentiable(initial_states):
-    for law in ("spring", "r1", "r2", "charge", "discontinuous"):
-        energy = energy_function(law, dim=2)
-        X = torch.tensor(initial_states, requires_grad=True)
-        value = energy(X)
-        np.testing.assert_allclose(value.detach().numpy()[:, 0],
-                                   nbody_energy(law, initial_states, dim=2), rtol=1e-12)
-        value.sum().backward()
-        assert torch.isfinite(X.grad).all()
 
 
 def test_rollout_with_network_and_equations(fitted, initial_states):
@@ -116,7 +114,7 @@ def test_rollout_with_network_and_equations(fitted, initial_states):
 
 def test_tailoring_reduces_the_noether_loss(fitted, initial_states):
     energy = energy_function("spring", dim=2)
-    mode = fitted.net_.module_.training
+    mode = fitted.torch_module().training
     plain = rollout(fitted, initial_states, 30, DT)
     tailored, info = rollout(fitted, initial_states, 30, DT, conserved=energy, tailor_steps=3,
                              tailor_window=10, return_info=True)
@@ -131,7 +129,7 @@ def test_tailoring_reduces_the_noether_loss(fitted, initial_states):
     np.testing.assert_allclose(loss[0, 0], ((g_plain - g0) ** 2).sum(axis=(0, 2)), rtol=1e-4)
     drift = functools.partial(quantity_drift, quantity=energy)
     assert drift(tailored).mean() < drift(plain).mean()
-    assert fitted.net_.module_.training is mode  # left in the mode it was in
+    assert fitted.torch_module().training is mode  # left in the mode it was in
 
 
 def test_bad_inputs(fitted, initial_states):
@@ -163,7 +161,7 @@ def test_bad_inputs(fitted, initial_states):
     with pytest.raises(ValueError, match="tailor_lr"):
         rollout(fitted, initial_states, 5, DT, conserved=energy, tailor_steps=1, tailor_lr=-1)
     with pytest.raises(ValueError, match="differentiable network"):
-        rollout(TrueSpring(), initial_states, 5, DT, conserved=energy, tailor_steps=1)
+        rollout(TrueSpring(), initial_states, 5, DT, conserved=energy, tailor_steps=1, **POS)
     with pytest.raises(ValueError, match="velocity_columns"):
         rollout(fitted, initial_states, 5, DT, velocity_columns=[0, 1])
     with pytest.raises(ValueError, match="position_columns"):
@@ -173,8 +171,9 @@ def test_bad_inputs(fitted, initial_states):
         def predict(self, X):
             return X[..., :2]
 
-    with pytest.raises(ValueError, match="position_columns is required"):
-        rollout(NoColumns(), initial_states, 5, DT)
+    for model in (NoColumns(), TrueSpring()):  # an attribute of another object is not read
+        with pytest.raises(ValueError, match="position_columns is required"):
+            rollout(model, initial_states, 5, DT)
     with pytest.raises(ValueError, match="predicted shape"):
         rollout(NoColumns(), initial_states, 5, DT, position_columns=[0, 1, 2],
                 velocity_columns=[3, 4, 5])
@@ -184,8 +183,156 @@ def test_bad_inputs(fitted, initial_states):
         quantity_drift(initial_states[None], "energy")
     with pytest.raises(ValueError, match="same shape"):
         trajectory_rmse(initial_states[None], initial_states[None, :2])
-    with pytest.raises(ValueError, match="Unknown law"):
-        energy_function("gravity", dim=2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"dt": 0.0}, ValueError, "'dt' parameter"),
+        ({"dt": np.inf}, ValueError, "'dt' parameter"),
+        ({"dt": np.nan}, ValueError, "'dt' parameter"),
+        ({"n_steps": 1.5}, TypeError, "'n_steps' parameter.*not a bool"),
+        ({"n_steps": True}, TypeError, "'n_steps' parameter.*not a bool"),
+        ({"integrator": "rk5"}, ValueError, "'integrator' parameter.*Did you mean 'rk4'"),
+        ({"conserved": 42}, TypeError, "'conserved' parameter.*callable"),
+        ({"tailor_steps": False}, TypeError, "'tailor_steps' parameter"),
+        ({"tailor_window": 2.0}, TypeError, "'tailor_window' parameter"),
+        ({"tailor_lr": np.inf}, ValueError, "'tailor_lr' parameter"),
+        ({"return_info": "yes"}, ValueError, "'return_info' parameter"),
+        ({"position_columns": 0}, ValueError, "'position_columns' parameter"),
+        ({"position_columns": [0.0, 1.0]}, ValueError, "position_columns must hold distinct"),
+        ({"position_columns": [True, 1]}, ValueError, "position_columns must hold distinct"),
+        ({"position_columns": [0, 0]}, ValueError, "position_columns must hold distinct"),
+        ({"position_columns": [0, 6]}, ValueError, "position_columns must hold distinct"),
+        ({"position_columns": []}, ValueError, "position_columns must hold at least one"),
+        ({"velocity_columns": [2]}, ValueError, "velocity_columns \\[2\\] must be as many"),
+    ],
+)
+def test_rollout_arguments_are_validated(initial_states, kwargs, error, match):
+    arguments = {"model": TrueSpring(), "X0": initial_states, "n_steps": 3, "dt": DT, **POS,
+                 **kwargs}
+    with pytest.raises(error, match=match):
+        rollout(**arguments)
+
+
+# ------------------------------------------------------------------------------ integrators
+def _oscillator(X):
+    """``a = -x`` for states ``[x, v]`` (a unit-mass, unit-stiffness spring)."""
+    return -X[..., :1]
+
+
+def _hand_rk4(state, dt, derivative):
+    """The classical RK4 step on the full state, as the simulator wrote it before."""
+    k1 = derivative(state)
+    k2 = derivative(state + 0.5 * dt * k1)
+    k3 = derivative(state + 0.5 * dt * k2)
+    k4 = derivative(state + dt * k3)
+    return state + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def test_rk4_step_is_the_hand_written_rk4_bit_for_bit():
+    """Two bodies on a spring (2-D): the module's RK4 step is the textbook one, same rounding."""
+    X = np.random.default_rng(0).normal(size=(50, 2, 6))  # 50 two-body systems
+    X[..., -1] = np.exp(X[..., -1])
+
+    def accel(Z):
+        return pairwise_forces("spring", Z, dim=2).sum(-2) / Z[..., -1:]
+
+    def derivative(Z):
+        dZ = np.zeros_like(Z)
+        dZ[..., :2], dZ[..., 2:4] = Z[..., 2:4], accel(Z)
+        return dZ
+
+    expected = X
+    for _ in range(5):
+        expected = _hand_rk4(expected, DT, derivative)
+    columns = {"position_columns": [0, 1], "velocity_columns": [2, 3]}
+    one = step(accel, X, DT, **columns)
+    np.testing.assert_array_equal(one, _hand_rk4(X, DT, derivative))
+    trajectory = integrate(accel, X, 5, DT, **columns)
+    np.testing.assert_array_equal(trajectory[-1], expected)
+    np.testing.assert_array_equal(trajectory[0], X)
+    # integrate_nbody is this integration of the true law
+    np.testing.assert_array_equal(integrate_nbody("spring", X, 5, dim=2, dt=DT), trajectory)
+
+
+def test_euler_and_leapfrog_steps_by_hand():
+    X, dt = np.array([1.0, 0.5, 7.0]), 0.1  # [x, v, an unused column]
+    v1 = 0.5 - dt * 1.0
+    euler = step(_oscillator, X, dt, position_columns=[0], method="euler")
+    np.testing.assert_allclose(euler, [1.0 + dt * v1, v1, 7.0], rtol=1e-15)
+    v_half = 0.5 - 0.5 * dt * 1.0
+    x1 = 1.0 + dt * v_half
+    leapfrog = step(_oscillator, X, dt, position_columns=[0], method="leapfrog")
+    np.testing.assert_allclose(leapfrog, [x1, v_half - 0.5 * dt * x1, 7.0], rtol=1e-15)
+    # leapfrog reuses the acceleration of the previous step: one call per step
+    calls = []
+
+    def counted(Z):
+        calls.append(1)
+        return _oscillator(Z)
+
+    integrate(counted, X, 10, dt, position_columns=[0], method="leapfrog")
+    assert len(calls) == 11
+
+
+@pytest.mark.parametrize("method, order", [("euler", 1), ("leapfrog", 2), ("rk4", 4)])
+def test_integrators_converge_at_their_order(method, order):
+    X0 = np.array([1.0, 0.0])
+    errors = []
+    for n in (20, 40):
+        end = integrate(_oscillator, X0, n, 1.0 / n, position_columns=[0], method=method)[-1]
+        errors.append(np.abs(end - [np.cos(1.0), -np.sin(1.0)]).max())
+    assert 0.8 * order < np.log2(errors[0] / errors[1]) < 1.3 * order
+
+
+@pytest.mark.parametrize("method", INTEGRATORS)
+def test_torch_states_give_the_numpy_trajectory_and_gradients(method):
+    X0 = np.array([[1.0, 0.0, 2.0], [0.3, -0.4, 1.0]])
+    expected = integrate(_oscillator, X0, 50, 0.02, position_columns=[0], method=method,
+                         sample_every=10)
+    assert expected.shape == (6, 2, 3)
+    X = torch.tensor(X0, requires_grad=True)
+    trajectory = integrate(_oscillator, X, 50, 0.02, position_columns=[0], method=method,
+                           sample_every=10)
+    assert isinstance(trajectory, torch.Tensor)
+    np.testing.assert_allclose(trajectory.detach().numpy(), expected, rtol=1e-14, atol=1e-15)
+    trajectory[-1, :, 0].sum().backward()  # d x(t) / d x(0), ~cos t for the oscillator
+    shift = np.array([[1e-3, 0.0, 0.0]])
+    ends = [integrate(_oscillator, X0 + sign * shift, 50, 0.02, position_columns=[0],
+                      method=method)[-1, :, 0] for sign in (1, -1)]
+    np.testing.assert_allclose(X.grad[:, 0].numpy(), (ends[0] - ends[1]) / 2e-3, rtol=1e-9)
+    np.testing.assert_allclose(X.grad[:, 0].numpy(), np.cos(1.0), rtol=0.02)
+    np.testing.assert_array_equal(X.grad[:, 2].numpy(), 0.0)  # other columns are carried
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"dt": 0}, ValueError, "'dt' parameter of integrate"),
+        ({"dt": float("inf")}, ValueError, "'dt' parameter of integrate"),
+        ({"n_steps": 1.5}, TypeError, "'n_steps' parameter of integrate"),
+        ({"n_steps": True}, TypeError, "'n_steps' parameter of integrate"),
+        ({"n_steps": -1}, ValueError, "'n_steps' parameter of integrate"),
+        ({"sample_every": 0}, ValueError, "'sample_every' parameter of integrate"),
+        ({"method": "rk5"}, ValueError, "'method' parameter of integrate.*Did you mean 'rk4'"),
+        ({"accel": 42}, TypeError, "'accel' parameter of integrate.*callable"),
+        ({"X0": 1.0}, ValueError, "'X0' parameter of integrate"),
+        ({"position_columns": [2]}, ValueError, "position_columns must hold distinct"),
+        ({"velocity_columns": [0]}, ValueError, "must be as many as, and disjoint from"),
+    ],
+)
+def test_integrate_arguments_are_validated(kwargs, error, match):
+    arguments = {"accel": _oscillator, "X0": np.array([1.0, 0.0]), "n_steps": 2, "dt": 0.1,
+                 "position_columns": [0], **kwargs}
+    with pytest.raises(error, match=match):
+        integrate(**arguments)
+    if "n_steps" not in kwargs and "sample_every" not in kwargs:
+        arguments["X"] = arguments.pop("X0")
+        del arguments["n_steps"]
+        match = match.replace("'X0'", "'X'").replace("of integrate", "of step")
+        with pytest.raises(error, match=match):
+            step(**arguments)
 
 
 def test_bench_rollout_quick(capsys):

@@ -1,4 +1,4 @@
-"""Simulated data sets of the paper's systems."""
+"""Simulated data sets of the paper's systems, and the N-body quantities they conserve."""
 
 from ._halos import (
     HALO_CONSTANTS,
@@ -11,14 +11,14 @@ from ._nbody import (
     NBODY_LAWS,
     integrate_nbody,
     make_nbody,
-    nbody_energy,
     nbody_feature_names,
     pair_potential,
     pairwise_forces,
 )
+from .quantities import energy_function, nbody_energy, total_momentum
 
 __all__ = [
-    "HALO_CONSTANTS", "HALO_FEATURE_NAMES", "NBODY_LAWS", "halo_ood_split", "halo_overdensity",
-    "make_halos", "integrate_nbody", "make_nbody", "nbody_energy", "nbody_feature_names",
-    "pair_potential", "pairwise_forces",
+    "HALO_CONSTANTS", "HALO_FEATURE_NAMES", "NBODY_LAWS", "energy_function", "halo_ood_split",
+    "halo_overdensity", "integrate_nbody", "make_halos", "make_nbody", "nbody_energy",
+    "nbody_feature_names", "pair_potential", "pairwise_forces", "total_momentum",
 ]

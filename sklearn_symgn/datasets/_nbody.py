@@ -6,18 +6,20 @@ integrated with a classical fixed-step fourth-order Runge-Kutta scheme, vectoris
 trajectories at once, and snapshots are kept every ``sample_every`` steps.
 """
 
-from numbers import Integral, Real
+import functools
+from numbers import Real
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import check_option
+from .._validation import Int, validate_params
+from ..integrators import integrate
 
 __all__ = [
-    "NBODY_LAWS", "integrate_nbody", "make_nbody", "nbody_energy", "nbody_feature_names",
-    "pair_potential", "pairwise_forces",
+    "NBODY_LAWS", "integrate_nbody", "make_nbody", "nbody_feature_names", "pair_potential",
+    "pairwise_forces",
 ]
 
 SOFTENING = 0.01
@@ -31,6 +33,12 @@ NBODY_LAWS = {
     "damped": 0.02,
     "discontinuous": 0.01,
 }
+
+#: Constraints shared by the public functions.
+LAW = [StrOptions(set(NBODY_LAWS))]
+DIM = [Int(2, 3)]
+TIME_STEP = [Interval(Real, 0, None, closed="neither"), None]
+DAMPING = [Interval(Real, 0, None, closed="left")]
 
 
 def _force_magnitude(law, r_soft, mass_i, mass_j, charge_i, charge_j):
@@ -48,6 +56,8 @@ def _force_magnitude(law, r_soft, mass_i, mass_j, charge_i, charge_j):
     raise ValueError(f"Unknown law {law!r}; expected one of {sorted(NBODY_LAWS)}.")
 
 
+@validate_params({"law": LAW, **dict.fromkeys(("r", "m_i", "m_j", "q_i", "q_j"),
+                                               ["array-like", Real])})
 def pair_potential(law, r, m_i=1.0, m_j=1.0, q_i=1.0, q_j=1.0):
     """Pair potential ``U`` of a law at distance ``r`` (softened inside: ``r' = r + 0.01``).
 
@@ -73,7 +83,6 @@ def pair_potential(law, r, m_i=1.0, m_j=1.0, q_i=1.0, q_j=1.0):
     >>> float(pair_potential("spring", 0.99))
     0.0
     """
-    check_option(law, NBODY_LAWS, "law")
     if isinstance(r, torch.Tensor):
         log, zeros_where = torch.log, lambda c, a: torch.where(c, a, torch.zeros_like(a))
     else:
@@ -92,53 +101,23 @@ def pair_potential(law, r, m_i=1.0, m_j=1.0, q_i=1.0, q_j=1.0):
     return spring
 
 
-def _check_state(X, dim, name="X"):
-    X = np.asarray(X, dtype=float)
-    if dim not in (2, 3):
-        raise ValueError(f"dim must be 2 or 3; got {dim!r}.")
+def _check_state(X, dim, name="X", tensors=False):
+    """``X`` as a float array of N-body states; with ``tensors``, a torch tensor is returned as
+    is (its graph kept, its shape checked)."""
+    tensor = tensors and isinstance(X, torch.Tensor)
+    if not tensor:
+        X = np.asarray(X, dtype=float)
     if X.ndim < 2 or X.shape[-1] != 2 * dim + 2:
         raise ValueError(
             f"{name} must have shape (..., n_bodies, {2 * dim + 2}) = [pos, vel, charge, mass] "
-            f"for dim={dim}; got {X.shape}."
+            f"for dim={dim}; got {tuple(X.shape)}."
         )
-    if not np.all(np.isfinite(X)):
+    if not tensor and not np.all(np.isfinite(X)):
         raise ValueError(f"{name} contains NaN or infinity.")
     return X
 
 
-def nbody_energy(law, X, *, dim):
-    """Total energy (kinetic + pair potential, each unordered pair once) of N-body states.
-
-    Parameters
-    ----------
-    law : str
-        One of ``NBODY_LAWS``. For ``"damped"`` this is the spring energy, which damping dissipates.
-    X : array-like of shape (..., n_bodies, 2 * dim + 2)
-        Node features ``[pos, vel, charge, mass]``.
-    dim : {2, 3}
-        Spatial dimension.
-
-    Returns
-    -------
-    energy : ndarray of shape X.shape[:-2]
-
-    Examples
-    --------
-    >>> from sklearn_symgn.datasets import make_nbody, nbody_energy
-    >>> X, _ = make_nbody("spring", n_samples=3, random_state=0)
-    >>> nbody_energy("spring", X, dim=2).shape
-    (3,)
-    """
-    X = _check_state(X, dim)
-    pos, vel = X[..., :dim], X[..., dim : 2 * dim]
-    charge, mass = X[..., 2 * dim], X[..., 2 * dim + 1]
-    kinetic = 0.5 * np.sum(mass * np.sum(vel**2, axis=-1), axis=-1)
-    i, j = np.triu_indices(X.shape[-2], k=1)
-    r = np.linalg.norm(pos[..., j, :] - pos[..., i, :], axis=-1)
-    potential = pair_potential(law, r, mass[..., i], mass[..., j], charge[..., i], charge[..., j])
-    return kinetic + potential.sum(axis=-1)
-
-
+@validate_params({"law": LAW, "X": ["array-like"], "dim": DIM})
 def pairwise_forces(law, X, *, dim):
     """True pairwise forces of an N-body state.
 
@@ -148,7 +127,7 @@ def pairwise_forces(law, X, *, dim):
         One of ``NBODY_LAWS``.
     X : ndarray of shape (..., n_bodies, 2 * dim + 2)
         Node features ``[pos, vel, charge, mass]``.
-    dim : int
+    dim : {2, 3}
         Spatial dimension.
 
     Returns
@@ -156,8 +135,19 @@ def pairwise_forces(law, X, *, dim):
     forces : ndarray of shape (..., n_bodies, n_bodies, dim)
         ``forces[..., i, j, :]`` is the force that body ``j`` (sender) exerts on body ``i``
         (receiver); the diagonal is zero. Damping is not a pair force and is not included.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_symgn.datasets import pairwise_forces
+    >>> X = np.array([[0, 0, 0, 0, 1, 1], [2.99, 0, 0, 0, 1, 1]])  # spring stretched to 3
+    >>> pairwise_forces("spring", X, dim=2)[0, 1]  # pulls body 0 towards body 1
+    array([4., 0.])
     """
-    check_option(law, NBODY_LAWS, "law")
+    return _pairwise_forces(law, X, dim)
+
+
+def _pairwise_forces(law, X, dim):
     X = _check_state(X, dim)
     pos = X[..., :dim]
     charge = X[..., 2 * dim]
@@ -179,17 +169,18 @@ def pairwise_forces(law, X, *, dim):
 
 
 def _accelerations(law, X, dim, damping):
-    forces = pairwise_forces(law, X, dim=dim).sum(axis=-2)
+    forces = _pairwise_forces(law, X, dim).sum(axis=-2)
     if law == "damped":
         forces = forces - damping * X[..., dim : 2 * dim]
     return forces / X[..., 2 * dim + 1, None]
 
 
-def _derivative(law, X, dim, damping):
-    dX = np.zeros_like(X)
-    dX[..., :dim] = X[..., dim : 2 * dim]
-    dX[..., dim : 2 * dim] = _accelerations(law, X, dim, damping)
-    return dX
+def _rk4(law, X0, n_steps, dim, dt, damping, sample_every=1):
+    """RK4 trajectory of the true law (NumPy), every ``sample_every``-th state."""
+    accel = functools.partial(_accelerations, law, dim=dim, damping=damping)
+    return integrate(accel, X0, n_steps, dt, position_columns=list(range(dim)),
+                     velocity_columns=list(range(dim, 2 * dim)), method="rk4",
+                     sample_every=sample_every)
 
 
 def _simulate(law, n_traj, n_bodies, dim, n_steps, sample_every, dt, damping, rng):
@@ -200,26 +191,15 @@ def _simulate(law, n_traj, n_bodies, dim, n_steps, sample_every, dt, damping, rn
     if law == "charge":
         state[..., 2 * dim] = np.sign(state[..., 2 * dim])
         state[state[..., 2 * dim] == 0, 2 * dim] = 1.0
-    kept_steps = range(0, n_steps, sample_every)
-    snapshots = np.empty((len(kept_steps), n_traj, n_bodies, n_features))
-    k = 0
-    for step in range(n_steps):
-        if step % sample_every == 0:
-            snapshots[k] = state
-            k += 1
-        state = _rk4_step(law, state, dim, damping, dt)
+    # the states at steps 0, sample_every, ... < n_steps (the state after the last step is not
+    # kept, so that step is not taken)
+    snapshots = _rk4(law, state, n_steps - 1, dim, dt, damping, sample_every)
     # trajectory-major order, so consecutive samples of one trajectory stay together
     return snapshots.transpose(1, 0, 2, 3).reshape(-1, n_bodies, n_features)
 
 
-def _rk4_step(law, state, dim, damping, dt):
-    k1 = _derivative(law, state, dim, damping)
-    k2 = _derivative(law, state + 0.5 * dt * k1, dim, damping)
-    k3 = _derivative(law, state + 0.5 * dt * k2, dim, damping)
-    k4 = _derivative(law, state + dt * k3, dim, damping)
-    return state + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
-
-
+@validate_params({"law": LAW, "X0": ["array-like"], "n_steps": [Int(0)], "dim": DIM,
+                  "dt": TIME_STEP, "damping": DAMPING})
 def integrate_nbody(law, X0, n_steps, *, dim, dt=None, damping=0.5):
     """Integrate N-body states forward with the true law (fourth-order Runge-Kutta).
 
@@ -234,7 +214,7 @@ def integrate_nbody(law, X0, n_steps, *, dim, dt=None, damping=0.5):
     dim : {2, 3}
         Spatial dimension.
     dt : float, default=None
-        Time step; ``None`` uses the law's value in ``NBODY_LAWS``.
+        Time step, a positive finite number; ``None`` uses the law's value in ``NBODY_LAWS``.
     damping : float, default=0.5
         Damping of the ``"damped"`` law.
 
@@ -250,43 +230,49 @@ def integrate_nbody(law, X0, n_steps, *, dim, dt=None, damping=0.5):
     >>> integrate_nbody("spring", X, 10, dim=2).shape
     (11, 2, 4, 6)
     """
-    check_option(law, NBODY_LAWS, "law")
     X0 = _check_state(X0, dim, "X0")
-    if not isinstance(n_steps, Integral) or n_steps < 0:
-        raise ValueError(f"n_steps must be a non-negative int; got {n_steps!r}.")
     dt = NBODY_LAWS[law] if dt is None else float(dt)
-    if not dt > 0:
-        raise ValueError(f"dt must be positive; got {dt!r}.")
-    out = np.empty((n_steps + 1, *X0.shape))
-    out[0] = state = X0
-    for step in range(n_steps):
-        state = _rk4_step(law, state, dim, damping, dt)
-        out[step + 1] = state
-    return out
+    return _rk4(law, X0, n_steps, dim, dt, damping)
 
 
+@validate_params({"dim": DIM})
 def nbody_feature_names(dim):
-    """Column names of ``make_nbody`` features: ``x, y[, z], vx, vy[, vz], q, m``."""
+    """Column names of ``make_nbody`` features: ``x, y[, z], vx, vy[, vz], q, m``.
+
+    Parameters
+    ----------
+    dim : {2, 3}
+        Spatial dimension.
+
+    Returns
+    -------
+    names : list of str
+
+    Examples
+    --------
+    >>> from sklearn_symgn.datasets import nbody_feature_names
+    >>> nbody_feature_names(2)
+    ['x', 'y', 'vx', 'vy', 'q', 'm']
+    """
     axes = "xyz"[:dim]
     return [*axes, *(f"v{a}" for a in axes), "q", "m"]
 
 
 @validate_params(
     {
-        "law": [str],
-        "n_samples": [Interval(Integral, 1, None, closed="left")],
-        "n_bodies": [Interval(Integral, 2, None, closed="left")],
-        "dim": [Interval(Integral, 2, 3, closed="both")],
-        "n_steps": [Interval(Integral, 1, None, closed="left")],
-        "sample_every": [Interval(Integral, 1, None, closed="left")],
-        "dt": [Interval(Real, 0, None, closed="neither"), None],
-        "damping": [Interval(Real, 0, None, closed="left")],
+        "law": LAW,
+        "n_samples": [Int(1)],
+        "n_bodies": [Int(2)],
+        "dim": DIM,
+        "n_steps": [Int(1)],
+        "sample_every": [Int(1)],
+        "dt": TIME_STEP,
+        "damping": DAMPING,
         "min_distance": [Interval(Real, 0, None, closed="left"), None],
         "random_state": ["random_state"],
         "return_forces": ["boolean"],
         "return_feature_names": ["boolean"],
-    },
-    prefer_skip_nested_validation=True,
+    }
 )
 def make_nbody(
     law,
@@ -372,7 +358,6 @@ def make_nbody(
     >>> X.shape, y.shape
     ((200, 4, 6), (200, 4, 2))
     """
-    check_option(law, NBODY_LAWS, "law")
     rng = check_random_state(random_state)
     dt = NBODY_LAWS[law] if dt is None else float(dt)
     per_trajectory = len(range(0, n_steps, sample_every))
@@ -400,7 +385,7 @@ def make_nbody(
     y = _accelerations(law, X, dim, damping)
     out = [X, y]
     if return_forces:
-        out.append(pairwise_forces(law, X, dim=dim))
+        out.append(_pairwise_forces(law, X, dim))
     if return_feature_names:
         out.append(nbody_feature_names(dim))
     return tuple(out)
