@@ -29,12 +29,12 @@ from reproduce_nbody import DATA_RECIPES, RECOVERY_MIN_DISTANCE
 def recorded_profile(law, n_samples, max_epochs, seed=0):
     """Train, record messages, align them; return fit rows, fresh rows and their true profile."""
     from sklearn_symgn import SymbolicGNRegressor
+    from sklearn_symgn.datasets import make_nbody, pairwise_forces
     from sklearn_symgn.distillation.central import (
         central_alignment,
         radial_profile,
         unit_directions,
     )
-    from sklearn_symgn.datasets import make_nbody, pairwise_forces
     from sklearn_symgn.distillation.variables import edge_variables
 
     X, y, names = make_nbody(law, n_samples=n_samples, n_steps=50, random_state=seed,

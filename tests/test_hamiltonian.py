@@ -9,8 +9,8 @@ import torch
 from sklearn.base import clone
 
 from sklearn_symgn import PotentialDistiller, SymbolicHGNRegressor
-from sklearn_symgn.graphs import CompleteGraph
 from sklearn_symgn.datasets import make_nbody, pair_potential
+from sklearn_symgn.graphs import CompleteGraph
 from sklearn_symgn.metrics import message_force_r2
 from sklearn_symgn.models import HamiltonianLayer, HamiltonianNetwork
 from sklearn_symgn.symbolic import Equation, OperonBackend

@@ -101,7 +101,6 @@ def test_bad_graph_lists(graph_list):
 # ------------------------------------------------------------------------------------------------
 def _catalogue():
     from sklearn_symgn import plotting
-    from sklearn_symgn.graphs import FixedGraph, KNNGraph, RadiusGraph
     from sklearn_symgn.datasets import (
         integrate_nbody,
         make_nbody,
@@ -109,6 +108,7 @@ def _catalogue():
         pair_potential,
         pairwise_forces,
     )
+    from sklearn_symgn.graphs import FixedGraph, KNNGraph, RadiusGraph
     from sklearn_symgn.metrics import equation_force_r2, linear_fit_r2, message_force_r2
     from sklearn_symgn.symbolic import OperonBackend
 
@@ -126,7 +126,8 @@ def _catalogue():
         "edge_features typo": (lambda: fit(edge_features="relativ"), ValueError,
                                "Did you mean 'relative'"),
         "law typo": (lambda: make_nbody("sprng"), ValueError, "law.*Did you mean 'spring'"),
-        "law not a string": (lambda: pair_potential(3, 1.0), TypeError, "law must be a str"),
+        "law not a string": (lambda: pair_potential(3, 1.0), TypeError,
+                             "'law' parameter of pair_potential must be a str"),
         "operator typo": (lambda: OperonBackend(binary_operators=("add", "mult")).fit(
             np.ones((5, 1)), np.ones(5)), ValueError, "binary_operators.*Did you mean 'mul'"),
         "unary operator typo": (lambda: OperonBackend(unary_operators=("sine",)).fit(

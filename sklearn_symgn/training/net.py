@@ -3,7 +3,6 @@
 from skorch import NeuralNet
 from skorch.utils import to_tensor
 
-
 __all__ = ["GraphNet"]
 
 
