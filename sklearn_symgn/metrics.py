@@ -93,6 +93,18 @@ def linear_fit_r2(targets, components, *, trim=0.0):
     return float(np.mean(scores))
 
 
+#: Arguments shared by the functions that compare messages with true forces.
+EDGE_FORCE_CONSTRAINTS = {
+    "estimator": "no_validation",  # checked by check_message_model, with a TypeError
+    "X": ["array-like"],
+    "forces": ["array-like"],
+    "n_components": [Int(1), None],
+    "mass_column": [Integral],
+    "max_edges": [Int(1)],
+    "random_state": ["random_state"],
+}
+
+
 def check_message_model(estimator, caller):
     """Raise a ``TypeError`` naming ``estimator`` unless it is a message-passing estimator."""
     if not isinstance(estimator, SymbolicGNRegressor):
@@ -103,16 +115,7 @@ def check_message_model(estimator, caller):
         )
 
 
-@validate_params({
-    "estimator": "no_validation",  # checked by check_message_model, with a TypeError
-    "X": ["array-like"],
-    "forces": ["array-like"],
-    "n_components": [Int(1), None],
-    "mass_column": [Integral],
-    "max_edges": [Int(1)],
-    "random_state": ["random_state"],
-    "trim": [Interval(Real, 0, 0.5, closed="left")],
-})
+@validate_params({**EDGE_FORCE_CONSTRAINTS, "trim": [Interval(Real, 0, 0.5, closed="left")]})
 def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
                      max_edges=20_000, random_state=0, trim=0.0):
     """Message-force R² of the paper, against ``F`` and against ``F / m_i``.
@@ -171,15 +174,7 @@ def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
     }
 
 
-@validate_params({
-    "estimator": "no_validation",  # checked by check_message_model, with a TypeError
-    "X": ["array-like"],
-    "forces": ["array-like"],
-    "n_components": [Int(1), None],
-    "mass_column": [Integral],
-    "max_edges": [Int(1)],
-    "random_state": ["random_state"],
-})
+@validate_params(EDGE_FORCE_CONSTRAINTS)
 def edge_forces(estimator, X, forces, *, n_components=None, mass_column=-1, max_edges=20_000,
                 random_state=0):
     """Messages on (a subsample of) the edges of ``X`` beside the true force of each edge.

@@ -4,15 +4,14 @@ Every function returns a :class:`matplotlib.figure.Figure` (matplotlib is import
 use: ``pip install "sklearn-symgn[plot]"``) and draws into ``ax``/``axes`` when given.
 """
 
-from numbers import Integral
 
 import numpy as np
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import Int, validate_params
-from .metrics import edge_forces
+from ._validation import validate_params
+from .metrics import EDGE_FORCE_CONSTRAINTS, edge_forces
 from .symbolic import Equation
 
 __all__ = [
@@ -70,11 +69,7 @@ def plot_training_history(estimator, *, ax=None):
     return fig
 
 
-@validate_params({
-    "estimator": "no_validation", "X": ["array-like"], "forces": ["array-like"],
-    "n_components": [Int(1), None], "mass_column": [Integral], "max_edges": [Int(1)],
-    "random_state": ["random_state"], "axes": "no_validation",
-})
+@validate_params({**EDGE_FORCE_CONSTRAINTS, "axes": "no_validation"})
 def plot_message_forces(estimator, X, forces, *, n_components=None, mass_column=-1,
                         max_edges=5000, random_state=0, axes=None):
     """The paper's figure: each top message component against its best linear fit on the forces.
