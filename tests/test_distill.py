@@ -311,3 +311,46 @@ def test_symbolic_model_fit_refits_the_constants(spring_data):
     assert model.equations()[0] == str(model.edge_equations_[0])  # prints what predicts
     with pytest.raises(ValueError, match="targets per node"):
         model.fit(X, y[..., :1])
+
+
+def _true_messages(law="spring", dim=3, n_samples=40):
+    """The simulator's pairwise forces as 'messages' (mixed linearly, padded with zeros)."""
+    from sklearn_symgn.distillation import NetworkSpec
+    from sklearn_symgn.graphs.inputs import DenseGraphs
+    from sklearn_symgn.messages import EdgeMessages
+
+    X, y, F, names = make_nbody(law, n_samples=n_samples, dim=dim, random_state=0,
+                                return_forces=True, return_feature_names=True)
+    s, i, j = np.nonzero(~np.eye(X.shape[1], dtype=bool)[None].repeat(len(X), 0))
+    mix = np.random.default_rng(1).normal(size=(dim, dim))
+    messages = np.column_stack([F[s, i, j] @ mix.T, np.zeros((len(s), 3))])
+    edges = EdgeMessages(messages, messages.std(axis=0), s, i, j, X[s, i], X[s, j])
+    graphs = DenseGraphs(torch.as_tensor(X), torch.as_tensor(y), (dim,))
+    spec = NetworkSpec(list(range(dim)), names, CompleteGraph(), dim, (dim,))
+    return graphs, edges, spec, X, y
+
+
+def test_vector_node_law_and_composed_law_on_a_3d_system():
+    graphs, edges, spec, X, y = _true_messages()
+    fast = OperonBackend(generations=20, population_size=300, random_state=0)
+    result = MessageDistiller(backend=fast, target_names=["ax", "ay", "az"]).distill(
+        graphs, edges, spec)
+    assert result.message_form == "central"
+    vector = result.vector_node_equation
+    assert vector is not None and vector.variables == ["phi_d", "v_d", "q", "m"]
+    structures = {str(eq.sympy().xreplace({sympy.Symbol(f"phi{k + 1}"): sympy.Symbol("phi")
+                                           for k in range(3)}))
+                  for eq in result.node_equations}
+    assert len(structures) == 1  # one law for every component
+    law = result.composed_law
+    assert "Σ_j" in str(law) and law.latex()[0].startswith(r"ax_{i} = ")
+    np.testing.assert_allclose(law.predict(X), result.symbolic_model.predict(X), rtol=1e-9,
+                               atol=1e-12)
+    assert law.score(X, y) == pytest.approx(result.symbolic_model.score(X, y))
+    assert law.score(X, y) > 0.999
+    per_target = MessageDistiller(backend=fast, node_form="components").distill(
+        graphs, edges, spec)
+    assert per_target.vector_node_equation is None and len(per_target.node_equations) == 3
+    with pytest.raises(ValueError, match="node_form='vector' needs"):
+        MessageDistiller(backend=fast, node_form="vector", message_form="raw").distill(
+            graphs, edges, spec)

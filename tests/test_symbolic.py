@@ -177,3 +177,55 @@ def test_real_pysr_recovers_a_law():
     eq = backend.fit(X, X[:, 0] * X[:, 1], ["a", "b"]).equation_
     a, b = sympy.symbols("a b")
     assert sympy.simplify(eq.simplified() - a * b) == 0
+
+
+def test_prune_terms_removes_what_does_not_pay_and_keeps_what_does():
+    from sklearn_symgn.symbolic.parsimony import prune_terms
+
+    rng = np.random.default_rng(0)
+    r_ = rng.uniform(0.5, 5.0, 500)
+    m = np.exp(rng.normal(size=500))
+    X = np.column_stack([r_, m])
+    truth = 0.02 * m / r_**2 * (1 + 1e-3 * rng.normal(size=500))
+    pruned, removed = prune_terms(sympy.sympify("0.02*m/r**2 - 0.00018"), X, truth, ["r", "m"])
+    assert str(round_constants(pruned)) == "0.02*m/r**2" and len(removed) == 1
+    spring = 2 * (r_ - 1)  # a rest length is a real term: removing it costs most of R²
+    kept, removed = prune_terms(sympy.sympify("2.0*r - 2.0"), X, spring, ["r", "m"])
+    assert not removed and kept == sympy.sympify("2.0*r - 2.0")
+    small = spring + 0.001 * m  # a real but tiny term: kept only when nothing may get worse
+    law = sympy.sympify("2.0*r - 2.0 + 0.001*m")
+    assert not prune_terms(law, X, small, ["r", "m"], tolerance=0.0)[1]
+    assert prune_terms(law, X, small, ["r", "m"])[1] == [sympy.sympify("0.001*m")]
+
+
+def test_backend_holds_out_rows_leaves_out_constant_columns_and_prunes():
+    rng = np.random.default_rng(1)
+    X = np.column_stack([rng.uniform(1, 2, 400), np.ones(400), rng.uniform(1, 2, 400)])
+    target = 3 * X[:, 0] * X[:, 2] + 0.001 * rng.normal(size=400)
+    backend = OperonBackend(generations=20, population_size=200, random_state=0)
+    eq = backend.fit(X, target, ["a", "m", "b"]).equation_
+    assert "m" not in {s.name for e in eq.expressions for s in e.free_symbols}
+    assert str(eq) == "y = 3*a*b"
+    # the losses of the front are held-out losses: the chosen one is the held-out error
+    search, held = backend._split(400)
+    assert len(held) == 100 and not set(search) & set(held)
+    np.testing.assert_allclose(eq.loss[eq.index],
+                               np.mean((eq(X[held]) - target[held]) ** 2), rtol=1e-6)
+    none_held = OperonBackend(generations=5, population_size=50, random_state=0,
+                              validation_fraction=0.0)
+    assert len(none_held._split(400)[1]) == 0
+
+
+def test_operon_budget_is_in_generations_and_the_safety_cap_warns(monkeypatch):
+    import sklearn_symgn.symbolic.operon as operon
+
+    rng = np.random.default_rng(2)
+    X = rng.uniform(1, 2, size=(300, 2))
+    fits = [str(OperonBackend(population_size=100, random_state=3).fit(X, X[:, 0] / X[:, 1])
+                .equation_.front_table()) for _ in range(2)]
+    assert fits[0] == fits[1]  # a generation budget: repeatable
+    clock = iter(np.arange(0.0, 1e6, 1000.0))
+    monkeypatch.setattr(operon.time, "perf_counter", lambda: next(clock))
+    with pytest.warns(RuntimeWarning, match="wall-clock cap max_time"):
+        OperonBackend(generations=5, population_size=50, max_time=1, random_state=0).fit(
+            X, X[:, 0], ["a", "b"])

@@ -1,12 +1,13 @@
 """Distillation: from a fitted network to equations, as pluggable distiller objects."""
 
 from .base import BaseDistiller, NetworkSpec
+from .composed import ComposedLaw
 from .message import MessageDistiller
 from .model import SymbolicGraphModel
 from .potential import PotentialDistiller
 from .results import MessageDistillation, PotentialDistillation
 
 __all__ = [
-    "BaseDistiller", "MessageDistillation", "MessageDistiller", "NetworkSpec",
+    "BaseDistiller", "ComposedLaw", "MessageDistillation", "MessageDistiller", "NetworkSpec",
     "PotentialDistillation", "PotentialDistiller", "SymbolicGraphModel",
 ]

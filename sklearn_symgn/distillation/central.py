@@ -49,8 +49,9 @@ def central_alignment(messages, directions):
     Returns
     -------
     transform : ndarray of shape (dim, dim)
-        ``T`` with aligned components ``messages @ T.T``, scaled so that they keep the messages'
-        average standard deviation.
+        ``T`` with aligned components ``messages @ T.T``, scaled by one factor (the same for
+        every axis, so that the profile ``g`` is the same on each) so that they keep the
+        messages' average standard deviation.
     residual : float
         Median over edges of ``|sin|`` of the angle between the aligned message and ``u``:
         near 0 for a central law, about 0.7 (2-D) or 0.9 (3-D) for messages unrelated to ``u``.
@@ -78,8 +79,9 @@ def central_alignment(messages, directions):
     along = np.abs(np.sum(v * u, axis=1))
     sine = np.sqrt(np.clip(1 - (along / np.maximum(v_norm, np.finfo(float).tiny)) ** 2, 0, 1))
     residual = float(np.median(sine[v_norm > 0])) if np.any(v_norm > 0) else 1.0
-    aligned_std = np.std(v, axis=0)
-    transform *= (np.mean(np.std(m, axis=0)) / np.maximum(aligned_std, np.finfo(float).tiny))[:, None]
+    # one scale for every axis: a central law has the same profile g on each of them
+    aligned_std = np.mean(np.std(v, axis=0))
+    transform *= np.mean(np.std(m, axis=0)) / max(aligned_std, np.finfo(float).tiny)
     return transform, residual
 
 

@@ -13,16 +13,22 @@ Steps 2-3 together form a :class:`~sklearn_symgn.distillation.SymbolicGraphModel
 from numbers import Real
 
 import numpy as np
+from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import Int
 from .base import BaseDistiller, timed_search
 from .central import MESSAGE_FORMS, central_equations, radial_profile, resolve_message_form
+from .composed import ComposedLaw, compose
 from .model import SymbolicGraphModel
+from .node_law import VectorLayout, component_equations
 from .results import MessageDistillation
 from .variables import edge_variables, node_variables, sum_at_receivers
 
-__all__ = ["HEAVY_TAIL_RATIO", "MessageDistiller"]
+__all__ = ["HEAVY_TAIL_RATIO", "VECTOR_R2", "MessageDistiller"]
+
+#: ``node_form="auto"`` keeps the vector node law when it explains every target to this R².
+VECTOR_R2 = 0.99
 
 #: ``message_quantile="auto"`` trims when the largest selected message magnitude exceeds this
 #: multiple of its 95th percentile (close encounters of singular laws; see the user guide).
@@ -77,6 +83,16 @@ class MessageDistiller(BaseDistiller):
         ``"central"`` aligns them, then fits one scalar radial profile ``g`` so that
         ``phi_d = (d_d / r) g``; ``"auto"`` uses ``"central"`` when the aligned messages are
         measurably parallel to the edge directions, else ``"raw"``.
+    node_form : {"auto", "vector", "components"}, default="auto"
+        How the node targets are distilled. ``"vector"``: one law for all targets ``a_d =
+        h(phi_d, v_d, m, q, ...)`` on rows (node, axis), where ``phi_d`` is the summed message
+        of axis ``d``, ``v_d`` the node's component of each vector feature (columns named
+        ``<prefix><position name>``, e.g. ``vx``, ``vy``) and the other non-position features
+        are shared (``vector_node_equation_``); it needs axis-aligned messages (form
+        ``"central"`` or ``"aligned"``) and one target per position column. ``"components"``:
+        one search per target over every node feature (the paper). ``"auto"``: the vector law
+        where it applies and explains every target to R² ≥ :data:`VECTOR_R2`, else one search
+        per target.
     target_names : list of str, default=None
         Left-hand sides of the node equations; ``None`` means ``y0, y1, ...``.
     backend : SymbolicBackend, default=None
@@ -106,18 +122,20 @@ class MessageDistiller(BaseDistiller):
         "max_nodes": [Int(1)],
         "message_quantile": [StrOptions({"auto"}), Interval(Real, 0, 1, closed="right"), None],
         "message_form": [StrOptions(set(MESSAGE_FORMS))],
+        "node_form": [StrOptions({"auto", "vector", "components"})],
         "target_names": ["array-like", None],
     }
 
     def __init__(self, *, n_components=None, max_edges=5000, max_nodes=5000,
-                 message_quantile="auto", message_form="auto", target_names=None, backend=None,
-                 random_state=None):
+                 message_quantile="auto", message_form="auto", node_form="auto",
+                 target_names=None, backend=None, random_state=None):
         super().__init__(backend=backend, random_state=random_state)
         self.n_components = n_components
         self.max_edges = max_edges
         self.max_nodes = max_nodes
         self.message_quantile = message_quantile
         self.message_form = message_form
+        self.node_form = node_form
         self.target_names = target_names
 
     def distill(self, graphs, edges, spec, *, verbose=0):
@@ -153,14 +171,16 @@ class MessageDistiller(BaseDistiller):
             form, selected @ transform.T, table, fit_edges, variables, backend,
             (components, share), len(spec.position_columns), verbose,
         )
-        node_equations = self._node_equations(graphs, spec, edge_equations, targets,
-                                              target_names, rng, backend, verbose)
+        node_equations, vector = self._node_equations(
+            graphs, spec, edge_equations, targets, target_names, rng, backend, verbose, form
+        )
         model = SymbolicGraphModel(edge_equations, node_equations, list(spec.feature_names),
                                    list(spec.position_columns), spec.graph,
                                    spec.node_target_shape)
         return MessageDistillation(
             edge_equations, node_equations, model, components, significance, share, form,
-            quantile, transform, residual, radial,
+            quantile, transform, residual, radial, vector,
+            _composed(edge_equations, node_equations, spec),
         )
 
     def _targets(self, graphs, spec):
@@ -239,18 +259,62 @@ class MessageDistiller(BaseDistiller):
         return equations, None
 
     def _node_equations(self, graphs, spec, edge_equations, targets, target_names, rng,
-                        backend, verbose):
-        """Node equations on the summed distilled messages and the node's own features."""
-        positions, names = spec.position_columns, spec.feature_names
-        x, edge_index = graphs.flatten(spec.graph, positions)
-        sender, receiver = edge_index
-        table, _ = edge_variables(x[receiver], x[sender], positions, names)
-        phi = np.column_stack([eq(table) for eq in edge_equations])
-        node_table, node_names = node_variables(sum_at_receivers(phi, receiver, len(x)), x, names)
-        node_table = node_table[graphs.target_nodes()]
+                        backend, verbose, form):
+        """Node equations on the summed distilled messages and the node's own features: one
+        vector law for all axes where the messages are axis-aligned, else one per target."""
+        x, sums, node_table, node_names = self._node_table(graphs, spec, edge_equations)
+        aligned = form in ("central", "aligned") and \
+            len(edge_equations) == len(spec.position_columns) == spec.n_targets
+        if self.node_form == "vector" and not aligned:
+            raise ValueError(
+                "node_form='vector' needs messages aligned with the position axes (message "
+                f"form 'central' or 'aligned'; got {form!r}) and one target per position column."
+            )
+        vector = None
+        if aligned and self.node_form != "components":
+            layout = VectorLayout(spec.feature_names, spec.position_columns)
+            table, values = layout.table(sums, x), targets.T.reshape(-1)
+            rows = rng.choice(len(table), min(self.max_nodes, len(table)), replace=False)
+            vector = timed_search(backend, table[rows], values[rows], layout.names, "a_d",
+                                  verbose, "vector node law of all targets")
+            equations = component_equations(vector, layout, target_names, node_names)
+            if self.node_form == "vector" or _explains(equations, node_table, targets):
+                return equations, vector
         rows = rng.choice(len(node_table), min(self.max_nodes, len(node_table)), replace=False)
         return [
             timed_search(backend, node_table[rows], targets[rows, t], node_names, target,
                          verbose, f"node target {target}")
             for t, target in enumerate(target_names)
-        ]
+        ], None
+
+    @staticmethod
+    def _node_table(graphs, spec, edge_equations):
+        """Target nodes' features, summed distilled messages, and the node-variable table."""
+        positions, names = spec.position_columns, spec.feature_names
+        x, (sender, receiver) = graphs.flatten(spec.graph, positions)
+        table, _ = edge_variables(x[receiver], x[sender], positions, names)
+        phi = np.column_stack([eq(table) for eq in edge_equations])
+        sums = sum_at_receivers(phi, receiver, len(x))
+        node_table, node_names = node_variables(sums, x, names)
+        rows = graphs.target_nodes()
+        return x[rows], sums[rows], node_table[rows], node_names
+
+
+def _composed(edge_equations, node_equations, spec):
+    """The composed law of the chosen equations (one expression per target)."""
+    edges = [eq.expression for eq in edge_equations]
+    expressions = [compose(eq.expression, edges, spec.feature_names, spec.position_columns)
+                   for eq in node_equations]
+    return ComposedLaw([eq.target for eq in node_equations], expressions,
+                       list(spec.feature_names), list(spec.position_columns), spec.graph,
+                       spec.node_target_shape)
+
+
+def _explains(equations, node_table, targets, threshold=VECTOR_R2):
+    """True when every per-target equation explains its target to R² ≥ ``threshold``."""
+    for t, eq in enumerate(equations):
+        with np.errstate(all="ignore"):
+            pred = eq(node_table)
+        if not np.all(np.isfinite(pred)) or r2_score(targets[:, t], pred) < threshold:
+            return False
+    return True

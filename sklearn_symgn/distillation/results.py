@@ -35,6 +35,12 @@ class MessageDistillation:
         Distance of the messages from a central law (NaN: not attempted).
     radial_equation : Equation or None
         The radial profile ``g`` (``"central"`` form only).
+    vector_node_equation : Equation or None
+        The node law shared by all targets (``a_d = h(phi_d, v_d, ...)``) when the node
+        equations are its components; ``None`` when each target has its own search.
+    composed_law : ComposedLaw
+        Message and node equations composed into one expression per target, e.g.
+        ``ax_i = Σ_j(1.99*dx*(r - 0.986)/(m_i*r))``; it predicts like ``symbolic_model``.
     """
 
     edge_equations: list
@@ -48,6 +54,8 @@ class MessageDistillation:
     message_transform: np.ndarray
     message_alignment_residual: float
     radial_equation: object
+    vector_node_equation: object
+    composed_law: object
 
 
 @dataclass

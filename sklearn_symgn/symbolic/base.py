@@ -1,13 +1,16 @@
 """Shared base of the symbolic-regression backends."""
 
+from numbers import Real
+
 import numpy as np
 import sympy
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_array, check_consistent_length
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import ValidatedMixin
 from .equations import SELECTIONS, Equation
+from .parsimony import expression_size, holdout_losses, prune_terms
 
 __all__ = ["SymbolicBackend"]
 
@@ -26,10 +29,20 @@ class SymbolicBackend(ValidatedMixin, BaseEstimator):
         Names of the input columns.
     """
 
-    _parameter_constraints: dict = {"selection": [StrOptions(set(SELECTIONS))]}
+    _parameter_constraints: dict = {
+        "selection": [StrOptions(set(SELECTIONS))],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "prune_tolerance": [Interval(Real, 0, None, closed="left")],
+    }
 
     def fit(self, X, y, feature_names=None, target_name="y"):
-        """Search for ``y ≈ f(X)``.
+        """Search for ``y ≈ f(X)``, score the front on held-out rows, prune the chosen law.
+
+        A ``validation_fraction`` of the rows (seeded by ``random_state``) is held out of the
+        search; every expression of the front is scored on them, the selection rule compares
+        those held-out losses, and additive terms of the chosen expression that cost at most
+        ``prune_tolerance`` of R² there are removed (:func:`~.parsimony.prune_terms`).
+        Columns that are constant are left out of the search.
 
         Parameters
         ----------
@@ -45,30 +58,63 @@ class SymbolicBackend(ValidatedMixin, BaseEstimator):
         self
         """
         self._validate_params()
+        X, y, names = self._checked(X, y, feature_names)
+        search, held = self._split(len(y))
+        varying = [k for k in range(X.shape[1]) if np.ptp(X[search, k]) > 0]
+        rows = [r for r in self._search(X[np.ix_(search, varying)], y[search],
+                                        [names[k] for k in varying]) if np.isfinite(r[1])]
+        # the constant model heads every front (as in PySR's): the "best" rule scores a row by
+        # its drop in log-loss from the simpler row before it, so without it a front that starts
+        # at the law scores the law 0 and picks a longer row that fits noise
+        rows.append((1, float(np.var(y[search])), sympy.Float(float(np.mean(y[search])))))
+        complexity, loss, exprs = (list(c) for c in zip(*_pareto(rows)))
+        if len(held):  # rows not finite on held-out data are not laws of it: dropped
+            loss = holdout_losses(exprs, X[held], y[held], names)
+            finite = np.flatnonzero(np.isfinite(loss))
+            complexity, exprs = [complexity[k] for k in finite], [exprs[k] for k in finite]
+            loss = list(loss[finite])
+        self.feature_names_ = names
+        self.equation_ = Equation(target_name, names, complexity, loss, exprs, self.selection)
+        if len(held) and self.prune_tolerance > 0:
+            self.equation_ = self._pruned(self.equation_, X[held], y[held])
+        return self
+
+    def _checked(self, X, y, feature_names):
         X = check_array(X, dtype=np.float64, input_name="X")
         y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D (one target per fit); got shape {y.shape}.")
         check_consistent_length(X, y)
-        names = [f"x{k}" for k in range(X.shape[1])] if feature_names is None else list(
-            feature_names
-        )
+        names = [f"x{k}" for k in range(X.shape[1])] if feature_names is None else [
+            str(n) for n in feature_names
+        ]
         if len(names) != X.shape[1]:
             raise ValueError(
                 f"feature_names has {len(names)} names but X has {X.shape[1]} columns."
             )
-        rows = [r for r in self._search(X, y, names) if np.isfinite(r[1])]
-        # the constant model heads every front (as in PySR's): the "best" rule scores a row by
-        # its drop in log-loss from the simpler row before it, so without it a front that starts
-        # at the law scores the law 0 and picks a longer row that fits noise
-        rows.append((1, float(np.var(y)), sympy.Float(float(np.mean(y)))))
-        if not rows:
-            raise RuntimeError(f"{type(self).__name__} returned no finite expression.")
-        complexity, loss, exprs = zip(*_pareto(rows))
-        self.feature_names_ = names
-        self.equation_ = Equation(target_name, names, complexity, loss, list(exprs),
-                                  self.selection)
-        return self
+        return X, y, names
+
+    def _split(self, n_rows):
+        """Rows searched and rows held out (none when too few rows or no validation)."""
+        n_held = int(self.validation_fraction * n_rows)
+        if n_held < 10 or n_rows - n_held < 10:
+            return np.arange(n_rows), np.arange(0)
+        seed = 0 if self.random_state is None else self.random_state
+        order = np.random.RandomState(seed).permutation(n_rows)
+        return np.sort(order[n_held:]), np.sort(order[:n_held])
+
+    def _pruned(self, equation, X, y):
+        """``equation`` with its chosen expression pruned (added to the front and chosen)."""
+        pruned, removed = prune_terms(equation.expression, X, y, equation.variables,
+                                      self.prune_tolerance)
+        if not removed:
+            return equation
+        chosen = int(equation.complexity[equation.index])
+        size = max(1, chosen - expression_size(equation.expression) + expression_size(pruned))
+        loss = holdout_losses([pruned], X, y, equation.variables)[0]
+        return Equation(equation.target, equation.variables, [*equation.complexity, size],
+                        [*equation.loss, loss], [*equation.expressions, pruned],
+                        equation.selection, preferred=len(equation.expressions))
 
     def _search(self, X, y, feature_names):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -67,6 +67,9 @@ class Equation:
         The front's expressions, with full-precision constants.
     selection : {"best", "accuracy", "simplest"}
         How :attr:`index` was chosen: PySR's ``"best"`` score, the lowest loss, or the simplest.
+    preferred : int or None
+        Position (in the lists as given) of an expression chosen regardless of ``selection``,
+        e.g. the chosen expression after pruning; ``None`` lets ``selection`` decide.
 
     Examples
     --------
@@ -85,6 +88,7 @@ class Equation:
     loss: np.ndarray
     expressions: list
     selection: str = "best"
+    preferred: int | None = field(default=None, repr=False)
     scores: np.ndarray = field(init=False, repr=False)
     index: int = field(init=False)
 
@@ -101,6 +105,8 @@ class Equation:
         self.index = {"best": best, "accuracy": int(np.argmin(self.loss)), "simplest": 0}[
             self.selection
         ]
+        if self.preferred is not None:
+            self.index = int(np.flatnonzero(order == self.preferred)[0])
         self._func = None
 
     @property

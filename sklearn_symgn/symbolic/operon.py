@@ -1,6 +1,8 @@
 """The default backend: Operon (C++ genetic programming, embedded, offline, multithreaded)."""
 
 import math
+import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -11,6 +13,16 @@ from ._parse import parse_infix
 from .base import SymbolicBackend
 
 __all__ = ["OperonBackend"]
+
+#: Generations between two looks at the front (early stopping).
+CHECK_EVERY = 5
+#: Looks without a 1 % improvement of the front's best error after which the search stops.
+PLATEAU_ROUNDS = 2
+#: Generations before a plateau may stop the search.
+MIN_GENERATIONS = 20
+
+#: Operators whose laws improve in jumps: no plateau stopping with them.
+PIECEWISE = {"floor", "ceil", "fmin", "fmax"}
 
 BINARY = {"add", "sub", "mul", "div", "pow", "aq", "fmin", "fmax"}
 UNARY = {"exp", "log", "sqrt", "square", "abs", "sin", "cos", "tanh", "cbrt", "floor", "ceil"}
@@ -32,19 +44,25 @@ class OperonBackend(SymbolicBackend):
         Together with ``"fmin"``/``"fmax"`` these express steps, e.g. a force that switches on
         at ``r = 2`` (the ``discontinuous`` system) as ``fmin(1, floor(r / 2))``; their
         constants are tuned by the search, not by the gradient-based optimiser.
-    max_time : float, default=10.0
-        Wall-clock budget of one search in seconds (rounded up to whole seconds); ``None`` to
-        stop on ``generations`` only
-        (repeatable with a fixed ``random_state``).
-    generations : int, default=10000
-        Maximum number of generations.
+    max_time : float or None, default=300.0
+        Wall-clock safety cap of one search in seconds (rounded up to whole seconds). The
+        search is budgeted by ``generations`` and so repeatable with a fixed ``random_state``;
+        a search cut by this cap depends on the machine's load, and says so with a
+        ``RuntimeWarning``. ``None``: no cap.
+    generations : int, default=100
+        Maximum number of generations of one search.
+    early_stopping : bool, default=True
+        Check the front every 5 generations and stop when its most accurate expression
+        explains the searched rows to R² ≥ 1 - 1e-6, or, after at least 20 generations, when
+        its error has improved by less than 1 % over the last 10 (not with the piecewise
+        operators ``floor``, ``ceil``, ``fmin``, ``fmax``, whose laws improve in jumps).
+        Decided on generation counts, so repeatable.
     population_size : int, default=1000
         Individuals per generation.
     max_length : int, default=15
         Maximum expression length (tree nodes, scaling constants included). Short budgets keep
-        the search on the law instead of on the network's small imperfections: on spring
-        messages, 15 gave ``(a*dx + b*dy)*(r - 1)/r``-shaped laws where 30 gave nested rationals
-        of the same accuracy. Raise it for laws with more terms.
+        the search on the law instead of on the network's small imperfections; raise it for
+        laws with more terms.
     optimizer_iterations : int, default=10
         Levenberg-Marquardt iterations that tune constants of each candidate (0: none).
     n_jobs : int, default=1
@@ -57,6 +75,11 @@ class OperonBackend(SymbolicBackend):
         Seed.
     selection : {"best", "accuracy", "simplest"}, default="best"
         Which expression of the front is chosen (see :class:`~sklearn_symgn.symbolic.Equation`).
+    validation_fraction : float in [0, 1), default=0.25
+        Rows held out of the search; the front is scored and the chosen law pruned on them.
+    prune_tolerance : float, default=1e-3
+        Largest loss of R² on the held-out rows for which an additive term of the chosen
+        expression is removed (constants refitted); ``0`` keeps every term.
 
     Examples
     --------
@@ -74,6 +97,7 @@ class OperonBackend(SymbolicBackend):
         "unary_operators": ["array-like"],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
         "generations": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
         "population_size": [Interval(Integral, 2, None, closed="left")],
         "max_length": [Interval(Integral, 3, None, closed="left")],
         "optimizer_iterations": [Interval(Integral, 0, None, closed="left")],
@@ -84,13 +108,15 @@ class OperonBackend(SymbolicBackend):
     }
 
     def __init__(self, *, binary_operators=("add", "sub", "mul", "div"), unary_operators=(),
-                 max_time=10.0, generations=10_000, population_size=1000, max_length=15,
-                 optimizer_iterations=10, n_jobs=1, n_restarts=1, random_state=None,
-                 selection="best"):
+                 max_time=300.0, generations=100, early_stopping=True, population_size=1000,
+                 max_length=15, optimizer_iterations=10, n_jobs=1, n_restarts=1,
+                 random_state=None, selection="best", validation_fraction=0.25,
+                 prune_tolerance=1e-3):
         self.binary_operators = binary_operators
         self.unary_operators = unary_operators
         self.max_time = max_time
         self.generations = generations
+        self.early_stopping = early_stopping
         self.population_size = population_size
         self.max_length = max_length
         self.optimizer_iterations = optimizer_iterations
@@ -98,6 +124,8 @@ class OperonBackend(SymbolicBackend):
         self.n_restarts = n_restarts
         self.random_state = random_state
         self.selection = selection
+        self.validation_fraction = validation_fraction
+        self.prune_tolerance = prune_tolerance
 
     def _allowed_symbols(self):
         binary, unary = list(self.binary_operators), list(self.unary_operators)
@@ -107,29 +135,64 @@ class OperonBackend(SymbolicBackend):
             check_option(op, UNARY, "unary_operators")
         return ",".join([*binary, *unary, "constant", "variable"])
 
-    def _search(self, X, y, feature_names):
+    def _engine(self, seed, generations, warm):
         from pyoperon.sklearn import SymbolicRegressor
 
+        return SymbolicRegressor(
+            allowed_symbols=self._allowed_symbols(),
+            objectives=["r2", "length"],
+            generations=generations,
+            population_size=self.population_size,
+            max_length=self.max_length,
+            optimizer_iterations=self.optimizer_iterations,
+            max_evaluations=10**12,
+            max_time=None if self.max_time is None else max(1, math.ceil(self.max_time)),
+            n_threads=self.n_jobs,
+            random_state=seed,
+            warm_start=warm,
+        )
+
+    def _evolve(self, X, y, seed):
+        """One search; with early stopping, in rounds of ``CHECK_EVERY`` generations (warm
+        starts of the same population)."""
+        step = CHECK_EVERY if self.early_stopping else self.generations
+        engine = self._engine(seed, min(step, self.generations), self.early_stopping)
+        errors, done, start = [], 0, time.perf_counter()
+        while done < self.generations:
+            engine.set_params(generations=min(step, self.generations - done))
+            engine.fit(X, y)
+            done += engine.get_params()["generations"]
+            errors.append(min(e["mean_squared_error"] for e in engine.pareto_front_))
+            if self._converged(errors, float(np.var(y))):
+                break
+        if self.max_time is not None and time.perf_counter() - start >= self.max_time:
+            warnings.warn(
+                f"OperonBackend: the wall-clock cap max_time={self.max_time} s cut the search "
+                f"after {done} generations; the result depends on the machine's load. Raise "
+                "max_time or lower generations/population_size for repeatable results.",
+                RuntimeWarning, stacklevel=4,
+            )
+        return engine.pareto_front_
+
+    def _converged(self, errors, variance):
+        if not self.early_stopping:
+            return False
+        if errors[-1] <= 1e-6 * variance:
+            return True
+        if PIECEWISE & {*self.binary_operators, *self.unary_operators}:
+            return False  # step laws improve in jumps after long flat stretches
+        plateau = PLATEAU_ROUNDS
+        return (len(errors) * CHECK_EVERY >= MIN_GENERATIONS and len(errors) > plateau
+                and errors[-1] > 0.99 * errors[-1 - plateau])
+
+    def _search(self, X, y, feature_names):
         # copies: the engine rejects read-only buffers
         X = np.array(X, dtype=np.float64, order="C")
         y = np.array(y, dtype=np.float64)
         rows = []
         for restart in range(self.n_restarts):
             seed = None if self.random_state is None else self.random_state + restart
-            engine = SymbolicRegressor(
-                allowed_symbols=self._allowed_symbols(),
-                objectives=["r2", "length"],
-                generations=self.generations,
-                population_size=self.population_size,
-                max_length=self.max_length,
-                optimizer_iterations=self.optimizer_iterations,
-                max_evaluations=10**9,
-                max_time=None if self.max_time is None else max(1, math.ceil(self.max_time)),
-                n_threads=self.n_jobs,
-                random_state=seed,
-            )
-            engine.fit(X, y)
-            for entry in engine.pareto_front_:
+            for entry in self._evolve(X, y, seed):
                 expr = parse_infix(entry["model"], feature_names)
                 rows.append((int(entry["length"]), float(entry["mean_squared_error"]), expr))
         return rows

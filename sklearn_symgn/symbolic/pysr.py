@@ -49,6 +49,11 @@ class PySRBackend(SymbolicBackend):
         Seed.
     selection : {"best", "accuracy", "simplest"}, default="best"
         Which expression of the front is chosen.
+    validation_fraction : float in [0, 1), default=0.25
+        Rows held out of the search; the front is scored and the chosen law pruned on them.
+    prune_tolerance : float, default=1e-3
+        Largest loss of R² on the held-out rows for which an additive term of the chosen
+        expression is removed (constants refitted); ``0`` keeps every term.
     """
 
     _parameter_constraints = {
@@ -67,7 +72,8 @@ class PySRBackend(SymbolicBackend):
 
     def __init__(self, *, binary_operators=("+", "-", "*", "/"), unary_operators=(),
                  niterations=40, populations=15, maxsize=30, timeout_in_seconds=None, n_jobs=1,
-                 deterministic=False, random_state=None, selection="best"):
+                 deterministic=False, random_state=None, selection="best",
+                 validation_fraction=0.25, prune_tolerance=1e-3):
         self.binary_operators = binary_operators
         self.unary_operators = unary_operators
         self.niterations = niterations
@@ -78,6 +84,8 @@ class PySRBackend(SymbolicBackend):
         self.deterministic = deterministic
         self.random_state = random_state
         self.selection = selection
+        self.validation_fraction = validation_fraction
+        self.prune_tolerance = prune_tolerance
 
     def _pysr_params(self):
         """Keyword arguments of ``pysr.PySRRegressor`` for these settings."""

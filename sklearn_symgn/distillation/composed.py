@@ -1,0 +1,217 @@
+"""The composed law: message and node equations written as one expression per target.
+
+``a_x,i = Σ_j 1.99 (r_ij - 0.986) dx_ij / (r_ij m_i)`` instead of ``phi1 = ...`` and
+``ax = 72 phi1 / m``. Node features of the receiver are written ``<c>_i`` (as in the edge
+variables); ``Σ_j(...)`` (:class:`PairSum`) sums over the senders ``j`` of each receiver ``i``.
+When a node equation is linear in the summed messages with coefficients that depend on the
+receiver only, the coefficients move inside the sum, which then holds the pairwise law in the
+target's units.
+"""
+
+import numpy as np
+import sympy
+from sklearn.base import BaseEstimator, RegressorMixin
+
+from ..base import GraphScoreMixin
+from ..graphs.inputs import to_graph_input
+from ..symbolic import round_constants
+from .variables import edge_variables, sum_at_receivers
+
+__all__ = ["ComposedLaw", "PairSum", "compose"]
+
+
+class PairSum(sympy.Function):
+    """``Σ_j(f)``: the sum of a pairwise term ``f`` over the senders ``j`` of a receiver."""
+
+    nargs = 1
+
+    def _sympystr(self, printer):
+        return f"Σ_j({printer._print(self.args[0])})"
+
+    def _latex(self, printer):
+        return rf"\sum_{{j}} \left({printer._print(self.args[0])}\right)"
+
+
+def _receiver_symbols(expr, feature_names, position_columns):
+    """Node features ``c`` to ``c_i``; ``None`` if ``expr`` reads an absolute position."""
+    positions = {sympy.Symbol(feature_names[p]) for p in position_columns}
+    if expr.free_symbols & positions:
+        return None
+    return {sympy.Symbol(n): sympy.Symbol(f"{n}_i") for n in feature_names}
+
+
+def compose(node_expression, edge_expressions, feature_names, position_columns):
+    """One expression for a target from its node expression and the message expressions.
+
+    Parameters
+    ----------
+    node_expression : sympy.Expr
+        The node law in ``phi1, phi2, ...`` and the node features.
+    edge_expressions : list of sympy.Expr
+        ``phi1, phi2, ...`` in the edge variables.
+    feature_names : list of str
+    position_columns : list of int
+
+    Returns
+    -------
+    sympy.Expr
+        In ``<c>_i`` and :class:`PairSum` terms of the edge variables.
+
+    Examples
+    --------
+    >>> import sympy
+    >>> dx, r, phi1, m = sympy.symbols("dx r phi1 m")
+    >>> print(compose(72 * phi1 / m, [0.0277 * dx * (r - 1) / r], ["x", "m"], [0]))
+    Σ_j(1.9944*dx*(r - 1)/(m_i*r))
+    """
+    phis = [sympy.Symbol(f"phi{k + 1}") for k in range(len(edge_expressions))]
+    rename = _receiver_symbols(node_expression.subs({p: 0 for p in phis}),
+                               feature_names, position_columns)
+    coefficients = [sympy.diff(node_expression, p) for p in phis]
+    linear = all(not (c.free_symbols & set(phis)) for c in coefficients)
+    if linear and rename is not None and all(
+            _receiver_symbols(c, feature_names, position_columns) is not None
+            for c in coefficients):
+        rest = node_expression.subs({p: 0 for p in phis}).xreplace(rename)
+        pair = sum(c.xreplace(rename) * e for c, e in zip(coefficients, edge_expressions))
+        return PairSum(sympy.factor_terms(sympy.simplify(pair))) + sympy.simplify(rest)
+    sums = {p: PairSum(e) for p, e in zip(phis, edge_expressions)}
+    return node_expression.xreplace(sums).xreplace(rename or {})
+
+
+class ComposedLaw(GraphScoreMixin, RegressorMixin, BaseEstimator):
+    """The distilled law as one expression per target, which predicts by itself.
+
+    Built by distillation (``composed_law_`` of a distilled
+    :class:`~sklearn_symgn.SymbolicGNRegressor`); its predictions equal the symbolic model's.
+
+    Parameters
+    ----------
+    targets : list of str
+        Left-hand sides.
+    expressions : list of sympy.Expr
+        One per target, as from :func:`compose`.
+    feature_names : list of str
+        Node feature names.
+    position_columns : list of int
+        Coordinate columns.
+    graph : graph builder
+        Builds the edges of array inputs.
+    node_target_shape : tuple, default=(1,)
+        One node's targets as the user shaped them.
+    """
+
+    def __init__(self, targets, expressions, feature_names, position_columns, graph,
+                 node_target_shape=(1,)):
+        self.targets = targets
+        self.expressions = expressions
+        self.feature_names = feature_names
+        self.position_columns = position_columns
+        self.graph = graph
+        self.node_target_shape = node_target_shape
+
+    @property
+    def n_features_in_(self):
+        return len(self.feature_names)
+
+    @property
+    def n_targets_(self):
+        return len(self.targets)
+
+    def __sklearn_is_fitted__(self):
+        return True
+
+    def predict(self, X):
+        """Predict node targets from the composed expressions (same inputs as the network)."""
+        inputs = to_graph_input(self, X, reset=False, require_y=False, dtype=np.float64)
+        x, (sender, receiver) = inputs.flatten(self.graph, self.position_columns)
+        table, edge_names = edge_variables(x[receiver], x[sender], self.position_columns,
+                                           self.feature_names)
+        node_names = [f"{n}_i" for n in self.feature_names]
+        rows = inputs.target_nodes()
+        pred = np.column_stack([
+            _evaluate(e, table, edge_names, receiver, x, node_names)[rows]
+            for e in self.expressions
+        ])
+        return inputs.shape_output(pred, tuple(self.node_target_shape))
+
+    def simplified(self, digits=3):
+        """The expressions with rounded constants, simplified for reading."""
+        return [_display(e, digits) for e in self.expressions]
+
+    def __str__(self):
+        return "\n".join(f"{t}_i = {e}" for t, e in zip(self.targets, self.simplified()))
+
+    def latex(self, digits=3):
+        """LaTeX lines ``a_i = \\sum_j (...)``, one per target (rounded constants)."""
+        return [f"{sympy.latex(sympy.Symbol(t + '_i'))} = {sympy.latex(e)}"
+                for t, e in zip(self.targets, self.simplified(digits))]
+
+    def sympy(self):
+        """The expressions, one per target (``PairSum`` marks sums over senders)."""
+        return list(self.expressions)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.three_d_array = True
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _monic(factor):
+    """``c * (factor / c)`` with ``c`` the coefficient of its largest non-constant term."""
+    terms = [t for t in factor.args if not t.is_number]
+    if not terms:
+        return sympy.Integer(1), factor
+    c = max((t.as_coeff_Mul()[0] for t in terms), key=lambda v: abs(float(v)))
+    return c, sympy.expand(factor / c)
+
+
+def _tidy(expr, digits):
+    """One rational expression with the constants of its sums pulled in front, rounded."""
+    if sympy.count_ops(expr) > 60:
+        return round_constants(expr, digits)
+    numerator, denominator = sympy.fraction(sympy.together(sympy.expand(expr)))
+    coefficient, factors = sympy.Integer(1), []
+    for factor in sympy.Mul.make_args(numerator):
+        if isinstance(factor, sympy.Add):
+            c, factor = _monic(factor)
+            coefficient *= c
+        factors.append(factor)
+    return round_constants(coefficient * sympy.Mul(*factors) / denominator, digits)
+
+
+def _display(expr, digits):
+    """Rounded constants, each pair sum tidied on its own."""
+    def tidy(e):
+        return _tidy(e, digits)
+
+    inside = expr.replace(lambda e: isinstance(e, PairSum), lambda e: PairSum(tidy(e.args[0])))
+    return round_constants(inside, digits)
+
+
+def _evaluate(expr, table, edge_names, receiver, x, node_names):
+    """Value of a composed expression at every node: each pair sum evaluated on the edges and
+    summed at the receivers, then the node-level expression."""
+    sums = sorted(expr.atoms(PairSum), key=str)
+    dummies = [sympy.Dummy(f"s{k}") for k in range(len(sums))]
+    columns = []
+    for term in sums:
+        values = _lambdified(term.args[0], edge_names)(table)
+        columns.append(sum_at_receivers(values[:, None], receiver, len(x))[:, 0])
+    outer = expr.xreplace(dict(zip(sums, dummies)))
+    symbols = [sympy.Symbol(n) for n in node_names] + dummies
+    function = sympy.lambdify(symbols, outer, modules="numpy")
+    out = function(*x.T, *columns)
+    return np.broadcast_to(np.asarray(out, dtype=np.float64), (len(x),))
+
+
+def _lambdified(expr, names):
+    function = sympy.lambdify([sympy.Symbol(n) for n in names], expr, modules="numpy")
+
+    def call(table):
+        out = function(*table.T)
+        return np.broadcast_to(np.asarray(out, dtype=np.float64), (table.shape[0],))
+
+    return call
