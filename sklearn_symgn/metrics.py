@@ -3,6 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
+import sympy
 from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
@@ -12,7 +13,9 @@ from ._validation import Int, validate_params
 from .distillation.variables import edge_variables
 from .estimator import SymbolicGNRegressor
 
-__all__ = ["edge_forces", "equation_force_r2", "linear_fit_r2", "message_force_r2"]
+__all__ = [
+    "edge_forces", "equation_force_r2", "law_form_match", "linear_fit_r2", "message_force_r2",
+]
 
 
 @validate_params({
@@ -281,3 +284,83 @@ def equation_force_r2(estimator, X, forces, *, mass_column=-1, min_distance=None
         out[name] = linear_fit_r2(target, phi) if finite else float("nan")
         out[f"{name}_span"] = linear_fit_r2(phi, target) if finite else float("nan")
     return out
+
+
+def _term_values(terms, table, names):
+    symbols = [sympy.Symbol(n) for n in names]
+    with np.errstate(all="ignore"):
+        return [np.broadcast_to(np.asarray(sympy.lambdify(symbols, t, "numpy")(*table.T),
+                                           dtype=np.float64), (len(table),)) for t in terms]
+
+
+@validate_params({
+    "found": "no_validation", "shapes": ["array-like"], "table": ["array-like"],
+    "names": ["array-like"], "target": ["array-like"],
+    "rtol": [Interval(Real, 0, None, closed="left")],
+    "max_extra": [Interval(Real, 0, None, closed="left")],
+})
+def law_form_match(found, shapes, table, names, target, *, rtol=0.02, max_extra=0.005):
+    """Exact-form check of a distilled law against the true one, term by term.
+
+    The true law is given by its term *shapes* (``dx/r**3``, ``m_j*dx/r**3``, ...) and its
+    values ``target`` on the rows of ``table``; its constants are the least-squares
+    coefficients of those shapes on ``target`` (so a simulator's softening is absorbed the way
+    the data show it). ``found`` is expanded into additive terms and matched by shape. It
+    matches when every true shape is present with a coefficient within ``rtol`` (relative) and
+    every other term contributes at most ``max_extra`` of the target's root mean square.
+
+    Parameters
+    ----------
+    found : sympy.Expr
+        The distilled law.
+    shapes : list of sympy.Expr
+        The true law's terms without their constants.
+    table : ndarray of shape (n_rows, n_variables)
+        Rows of the variables ``names`` (e.g. the training range of the edges).
+    names : list of str
+        Variable names of the columns of ``table``.
+    target : ndarray of shape (n_rows,)
+        The true law's values on the rows.
+    rtol : float, default=0.02
+        Largest relative error of a coefficient.
+    max_extra : float, default=0.005
+        Largest root-mean-square contribution of a term that is not in the true law, relative
+        to the target's.
+
+    Returns
+    -------
+    dict
+        ``match`` (bool), ``coefficients`` (true shape -> (found, true) coefficients),
+        ``missing`` (true shapes not found), ``extra`` (other terms -> relative contribution).
+
+    Examples
+    --------
+    >>> import numpy as np, sympy
+    >>> rng = np.random.default_rng(0)
+    >>> table = np.column_stack([rng.normal(size=500), rng.uniform(0.5, 3, 500)])
+    >>> target = -0.0315 * table[:, 0]  # a spring of rest length 0: F = -k dx
+    >>> found = sympy.sympify("-0.0315*dx + 0.00298*dx/r")
+    >>> law_form_match(found, [sympy.Symbol("dx")], table, ["dx", "r"], target)["match"]
+    False
+    """
+    table, target = np.asarray(table, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    shapes = [sympy.sympify(s) for s in shapes]
+    basis = np.column_stack(_term_values(shapes, table, names))
+    true_coefficients = np.linalg.lstsq(basis, target, rcond=None)[0]
+    found_terms = {}
+    for term in sympy.Add.make_args(sympy.expand(found)):
+        coefficient, shape = term.as_coeff_Mul()
+        found_terms[shape] = found_terms.get(shape, 0.0) + float(coefficient)
+    coefficients, missing = {}, []
+    for shape, true in zip(shapes, true_coefficients):
+        if shape in found_terms:
+            coefficients[str(shape)] = (found_terms.pop(shape), float(true))
+        else:
+            missing.append(str(shape))
+    scale = max(float(np.sqrt(np.mean(target**2))), np.finfo(float).tiny)
+    extra = {str(c * s): float(np.sqrt(np.mean(v**2)) / scale) for (s, c), v in zip(
+        found_terms.items(), _term_values([c * s for s, c in found_terms.items()], table, names))}
+    match = not missing and all(abs(f - t) <= rtol * abs(t) for f, t in coefficients.values()) \
+        and all(v <= max_extra for v in extra.values())
+    return {"match": bool(match), "coefficients": coefficients, "missing": missing,
+            "extra": extra}

@@ -11,6 +11,7 @@ from ._nbody import (
     NBODY_LAWS,
     integrate_nbody,
     make_nbody,
+    nbody_accelerations,
     nbody_feature_names,
     pair_potential,
     pairwise_forces,
@@ -19,6 +20,6 @@ from .quantities import energy_function, nbody_energy, total_momentum
 
 __all__ = [
     "HALO_CONSTANTS", "HALO_FEATURE_NAMES", "NBODY_LAWS", "energy_function", "halo_ood_split",
-    "halo_overdensity", "integrate_nbody", "make_halos", "make_nbody", "nbody_energy",
+    "halo_overdensity", "integrate_nbody", "make_halos", "make_nbody", "nbody_accelerations", "nbody_energy",
     "nbody_feature_names", "pair_potential", "pairwise_forces", "total_momentum",
 ]

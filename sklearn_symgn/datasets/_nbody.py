@@ -18,8 +18,8 @@ from .._validation import Int, validate_params
 from ..integrators import integrate
 
 __all__ = [
-    "NBODY_LAWS", "integrate_nbody", "make_nbody", "nbody_feature_names", "pair_potential",
-    "pairwise_forces",
+    "NBODY_LAWS", "integrate_nbody", "make_nbody", "nbody_accelerations", "nbody_feature_names",
+    "pair_potential", "pairwise_forces",
 ]
 
 SOFTENING = 0.01
@@ -166,6 +166,37 @@ def _pairwise_forces(law, X, dim):
         charge[..., None, :],
     )
     return np.where(off_diag[..., None], (magnitude / r_safe)[..., None] * delta, 0.0)
+
+
+@validate_params({"law": LAW, "X": ["array-like"], "dim": DIM, "damping": DAMPING})
+def nbody_accelerations(law, X, *, dim, damping=0.5):
+    """True accelerations of N-body states (the targets of :func:`make_nbody`).
+
+    Parameters
+    ----------
+    law : str
+        One of :data:`NBODY_LAWS`.
+    X : array-like of shape (..., n_bodies, 2 * dim + 2)
+        States ``[pos, vel, charge, mass]``, e.g. snapshots moved or rescaled after simulation.
+    dim : {2, 3}
+        Spatial dimension.
+    damping : float, default=0.5
+        Damping coefficient of the ``"damped"`` law.
+
+    Returns
+    -------
+    accelerations : ndarray of shape (..., n_bodies, dim)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_symgn.datasets import make_nbody, nbody_accelerations
+    >>> X, y = make_nbody("spring", n_samples=5, random_state=0)
+    >>> bool(np.allclose(nbody_accelerations("spring", X, dim=2), y))
+    True
+    """
+    X = _check_state(np.asarray(X, dtype=np.float64), dim)
+    return _accelerations(law, X, dim, damping)
 
 
 def _accelerations(law, X, dim, damping):

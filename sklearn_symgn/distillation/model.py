@@ -128,7 +128,26 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
         self : SymbolicGraphModel
         """
         self._validate_params()
-        inputs = to_graph_input(self, X, y, reset=False, require_y=True, dtype=np.float64)
+        return self.refit(to_graph_input(self, X, y, reset=False, require_y=True,
+                                         dtype=np.float64))
+
+    def refit(self, graphs):
+        """:meth:`fit` on validated graphs (a ``GraphInput`` with float64 targets).
+
+        Constants that are equal in several equations (``phi1`` and ``phi2`` of one radial
+        profile, the components of one vector node law) stay one constant, so the refit keeps
+        the law the same on every axis.
+
+        Parameters
+        ----------
+        graphs : GraphInput
+            As built by :func:`~sklearn_symgn.graphs.inputs.to_graph_input`.
+
+        Returns
+        -------
+        self : SymbolicGraphModel
+        """
+        inputs = graphs
         targets = inputs.node_targets()
         if targets.shape[1] != len(self.node_equations):
             raise ValueError(f"y has {targets.shape[1]} targets per node; the equations give "
@@ -161,15 +180,12 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
 
 
 def _parametrise(expressions):
-    """Replace every float constant by a symbol; return the expressions, symbols and values."""
-    out, symbols, values = [], [], []
-    for expr in expressions:
-        floats = sorted(expr.atoms(sympy.Float), key=float)
-        names = [sympy.Symbol(f"_c{len(symbols) + k}") for k in range(len(floats))]
-        out.append(expr.xreplace(dict(zip(floats, names))))
-        symbols += names
-        values += [float(f) for f in floats]
-    return out, symbols, np.array(values, dtype=np.float64)
+    """Replace every float constant by a symbol (equal values share one); return the
+    expressions, the symbols and their values."""
+    floats = sorted({f for expr in expressions for f in expr.atoms(sympy.Float)}, key=float)
+    symbols = [sympy.Symbol(f"_c{k}") for k in range(len(floats))]
+    out = [expr.xreplace(dict(zip(floats, symbols))) for expr in expressions]
+    return out, symbols, np.array([float(f) for f in floats], dtype=np.float64)
 
 
 def _bound(function, theta, n_variables):

@@ -93,6 +93,10 @@ class GraphInput:
         """Reshape per-node predictions ``(N, T)`` the way the user shaped ``y``."""
         raise NotImplementedError
 
+    def subset(self, indices):  # pragma: no cover - abstract
+        """The graphs at ``indices``, in the same form."""
+        raise NotImplementedError
+
 
 class DenseGraphs(GraphInput):
     """Equally sized graphs: ``X`` a ``(S, n, F)`` tensor, ``y`` ``(S, n, T)`` or ``None``."""
@@ -122,6 +126,11 @@ class DenseGraphs(GraphInput):
     def flatten(self, graph_builder, position_columns):
         edge_index = graph_builder.build(self.X[..., list(position_columns)])
         return self.node_table().double().numpy(), edge_index.numpy()
+
+    def subset(self, indices):
+        index = torch.as_tensor(indices, dtype=torch.long)
+        y = None if self.y is None else self.y[index]
+        return DenseGraphs(self.X[index], y, self.node_target_shape, self.tabular)
 
     def shape_output(self, pred, node_target_shape):
         if self.tabular:
@@ -172,6 +181,9 @@ class GraphList(GraphInput):
         if getattr(self.graphs[0], "target_mask", None) is None:
             return slice(None)
         return torch.cat([g.target_mask for g in self.graphs]).numpy()
+
+    def subset(self, indices):
+        return GraphList([self.graphs[k] for k in indices], self.node_target_shape)
 
     def shape_output(self, pred, node_target_shape):
         return pred.reshape(-1, *node_target_shape)
