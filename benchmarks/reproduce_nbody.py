@@ -66,6 +66,19 @@ SR_RECIPES = {
                       "unary_operators": ("floor",)},
 }
 
+#: Terms of the true pair law (x-component of receiver i's acceleration caused by sender j, in
+#: the edge variables), without constants: the exact-form check fits their constants to the
+#: simulator's values (its softening included) and requires the distilled composed law to
+#: have exactly these terms, each constant within 2 %, nothing else above 0.5 %. The
+#: discontinuous law has no closed-form structure to compare term by term.
+TRUE_PAIR_TERMS = {
+    "spring": ["dx/m_i", "dx/(m_i*r)"],
+    "damped": ["dx/m_i", "dx/(m_i*r)"],
+    "r1": ["dx*m_j/r**2"],
+    "r2": ["dx*m_j/r**3"],
+    "charge": ["dx*q_i*q_j/(m_i*r**3)"],
+}
+
 #: Pairs closer than this are left out of the recovery check: below ten times the simulator's
 #: softening (r' = r + 0.01) the simulated force differs from the law by more than 20 %.
 RECOVERY_MIN_DISTANCE = 0.1
@@ -89,16 +102,19 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
     if quick:
         params.update(hidden_layer_sizes=(32, 32))
         backend = OperonBackend(max_time=None, generations=5, population_size=100, random_state=0)
+    distiller = MessageDistiller(target_names=[f"a{a}" for a in "xyz"[:dim]], backend=backend)
     model = SymbolicGNRegressor(
         regularization=strategy, feature_names=names, receiver_columns=[names.index("q")],
-        distiller=MessageDistiller(target_names=[f"a{a}" for a in "xyz"[:dim]],
-                                   backend=backend),
+        distiller=distiller,
         random_state=seed, **params,
     )
     row = {"law": law, "dim": dim, "strategy": strategy, "seed": seed, "n_train": n_train,
            "max_epochs": max_epochs, **recipe, **(overrides or {}), **(distill_params or {})}
     if load_model is not None:  # re-analysis of a saved network: same data, no training
-        model = joblib.load(load_model).set_params(**(overrides or {}))
+        model = joblib.load(load_model)
+        # the pickled distiller may predate the current distiller's parameters: use today's
+        model.distiller = distiller
+        model.set_params(**(overrides or {}))
         row.update(loaded_from=str(load_model), train_s=float("nan"))
     else:
         model.set_params(**(overrides or {}))
@@ -121,6 +137,10 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
     model.set_params(**{f"distiller__{k}": v for k, v in (distill_params or {}).items()})
     model.distill(X[:n_train], y[:n_train])
     row["distill_s"] = time.perf_counter() - start
+    row["composed_law"] = str(model.composed_law_)
+    row["vector_node_law"] = (None if model.vector_node_equation_ is None
+                              else str(model.vector_node_equation_))
+    row.update(exact_form(model, law, X[:n_train], F[:n_train], names))
     row["alignment_residual"] = model.message_alignment_residual_
     row["message_form"] = model.message_form_
     row["message_quantile_used"] = model.message_quantile_
@@ -147,6 +167,8 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
     row["recovery_in_range_r2"] = min(in_range[best], in_range[f"{best}_span"])
     row["recovered"] = bool(min(row["recovery_r2"], row["recovery_span_r2"],
                                 row["recovery_in_range_r2"]) >= 0.99)
+    # the law itself: recovered and, where the law has a closed form, exactly its terms
+    row["recovered_exact"] = row["recovered"] and row["exact_form"] is not False
     row["distance_ratio"] = recovery["max_distance"] / _max_distance(X[:n_train], dim)
     y_new = F_new.sum(axis=2) / X_new[..., -1:]
     if law == "damped":
@@ -162,6 +184,35 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
         row["figures"] = save_figures(model, X[n_train:], F[n_train:], Path(figures),
                                       f"{law}-{dim}-{strategy}")
     return row
+
+
+def exact_form(model, law, X, F, names, n_edges=20_000):
+    """The exact-form check of the composed law's pair term (x-component) on training edges."""
+    import sympy
+
+    from sklearn_symgn.distillation.composed import PairSum
+    from sklearn_symgn.distillation.variables import edge_variables
+    from sklearn_symgn.metrics import law_form_match
+
+    if law not in TRUE_PAIR_TERMS:
+        return {"exact_form": None}
+    expression = model.composed_law_.sympy()[0]
+    sums = list(expression.atoms(PairSum))
+    if len(sums) != 1 or expression.has(sympy.Symbol("phi1")):
+        return {"exact_form": False, "exact_form_detail": "not a sum of pair terms"}
+    pair = sums[0].args[0]
+    q_i, q_j = sympy.symbols("q_i q_j")  # charges are ±1: 1/q is q
+    pair = pair.xreplace({1 / q_i: q_i, 1 / q_j: q_j})
+    dim = len(model.position_columns_)
+    s, i, j = np.nonzero(~np.eye(X.shape[1], dtype=bool)[None].repeat(len(X), 0))
+    keep = np.random.default_rng(0).choice(len(s), min(n_edges, len(s)), replace=False)
+    s, i, j = s[keep], i[keep], j[keep]
+    table, variables = edge_variables(X[s, i], X[s, j], list(range(dim)), names)
+    target = F[s, i, j, 0] / X[s, i, -1]
+    check = law_form_match(pair, TRUE_PAIR_TERMS[law], table, variables, target)
+    return {"exact_form": check["match"], "exact_form_detail": {
+        "coefficients": check["coefficients"], "missing": check["missing"],
+        "extra": check["extra"]}}
 
 
 def save_figures(model, X_test, F_test, folder, stem):
@@ -195,18 +246,20 @@ def _max_distance(X, dim):
 def markdown_table(rows):
     head = ("| law | dim | strategy | test R² | msg R² (F / F/mᵢ) | robust msg R² | paper msg R² "
             "| recovered "
-            "| recovery R² (fit / span / in range) | OOD R² net / eq | train s | distil s | message equation |")
-    lines = [head, "|" + "---|" * 13]
+            "| recovery R² (fit / span / in range) | exact form | OOD R² net / eq | train s "
+            "| distil s | composed law (x) |")
+    lines = [head, "|" + "---|" * 14]
     for r in rows:
         paper = "—" if r["paper_message_r2"] is None else f"{r['paper_message_r2']:.3f}"
-        eq = r["edge_equations"][0].replace("|", "\\|")
+        eq = r.get("composed_law", r["edge_equations"][0]).split("\n")[0].replace("|", "\\|")
+        exact = {None: "n/a", True: "yes", False: "no"}[r.get("exact_form")]
         lines.append(
             f"| {r['law']} | {r['dim']} | {r['strategy']} | {r['test_r2']:.3f} "
             f"| {r['message_r2_F']:.3f} / {r['message_r2_F_over_m']:.3f} "
             f"| {r.get('message_r2_robust', float('nan')):.3f} | {paper} "
             f"| {'yes (' + r['recovered_as'] + ')' if r['recovered'] else 'no'} "
             f"| {r['recovery_r2']:.4f} / {r['recovery_span_r2']:.4f} / "
-            f"{r.get('recovery_in_range_r2', float('nan')):.4f} "
+            f"{r.get('recovery_in_range_r2', float('nan')):.4f} | {exact} "
             f"| {r['ood_r2_network']:.3f} / {r['ood_r2_equations']:.3f} "
             f"| {r['train_s']:.0f} | {r['distill_s']:.0f} | `{eq}` |"
         )
