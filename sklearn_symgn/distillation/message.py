@@ -13,10 +13,13 @@ Steps 2-3 together form a :class:`~sklearn_symgn.distillation.SymbolicGraphModel
 from numbers import Real
 
 import numpy as np
+import sympy
+from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import Int
+from ..symbolic import Equation
 from .base import BaseDistiller, timed_search
 from .central import MESSAGE_FORMS, central_equations, radial_profile, resolve_message_form
 from .composed import ComposedLaw, compose
@@ -27,8 +30,14 @@ from .variables import edge_variables, node_variables, sum_at_receivers
 
 __all__ = ["HEAVY_TAIL_RATIO", "VECTOR_R2", "MessageDistiller"]
 
+#: Alignment residuals for which ``message_form="auto"`` fits both the central and the raw form
+#: and keeps the one that explains held-out messages better.
+AMBIGUOUS = (0.15, 0.4)
+
 #: Graphs sampled for the final refit of the constants on the targets.
 REFIT_GRAPHS = 2000
+#: Largest loss of message R² (linear fit) for which the refitted constants are kept.
+REFIT_MESSAGE_LOSS = 0.01
 
 #: ``node_form="auto"`` keeps the vector node law when it explains every target to this R².
 VECTOR_R2 = 0.99
@@ -85,7 +94,9 @@ class MessageDistiller(BaseDistiller):
         ``"aligned"`` first maps them linearly onto the position axes, one fit each;
         ``"central"`` aligns them, then fits one scalar radial profile ``g`` so that
         ``phi_d = (d_d / r) g``; ``"auto"`` uses ``"central"`` when the aligned messages are
-        measurably parallel to the edge directions, else ``"raw"``.
+        measurably parallel to the edge directions, ``"raw"`` when they are clearly not, and,
+        where the alignment residual is ambiguous (in :data:`AMBIGUOUS`), fits both and keeps
+        the form whose equations explain held-out messages better (``message_form_scores_``).
     node_form : {"auto", "vector", "components"}, default="auto"
         How the node targets are distilled. ``"vector"``: one law for all targets ``a_d =
         h(phi_d, v_d, m, q, ...)`` on rows (node, axis), where ``phi_d`` is the summed message
@@ -178,10 +189,17 @@ class MessageDistiller(BaseDistiller):
         form, transform, residual = resolve_message_form(
             self.message_form, selected, table, fit_edges, len(spec.position_columns), verbose
         )
-        edge_equations, radial = self._edge_equations(
-            form, selected @ transform.T, table, fit_edges, variables, backend,
-            (components, share), len(spec.position_columns), verbose,
-        )
+        forms = [form]
+        if self.message_form == "auto" and AMBIGUOUS[0] < residual <= AMBIGUOUS[1]:
+            forms = ["central", "raw"]  # fit both, keep the one that explains held-out edges
+        fits = {
+            f: self._form_fit(f, selected, table, fit_edges, variables, backend,
+                              (components, share), len(spec.position_columns), verbose, rng)
+            for f in forms
+        }
+        form = max(fits, key=lambda f: fits[f][3])
+        edge_equations, radial, transform, _ = fits[form]
+        form_scores = {f: fit[3] for f, fit in fits.items()} if len(fits) > 1 else {}
         node_equations, vector = self._node_equations(
             graphs, spec, edge_equations, targets, target_names, rng, backend, verbose, form
         )
@@ -189,14 +207,18 @@ class MessageDistiller(BaseDistiller):
                                    list(spec.position_columns), spec.graph,
                                    spec.node_target_shape)
         if self.refit_constants:
-            edge_equations, node_equations = self._refitted(model, graphs, rng)
+            edge_equations, node_equations = self._refitted(
+                model, graphs, rng, (table, selected @ transform.T))
+            if radial is not None:  # the profile behind the refitted message equations
+                radial = _profile_of(edge_equations[0], radial, variables,
+                                     len(spec.position_columns))
             model = SymbolicGraphModel(edge_equations, node_equations, model.feature_names,
                                        model.position_columns, spec.graph,
                                        spec.node_target_shape)
         return MessageDistillation(
             edge_equations, node_equations, model, components, significance, share, form,
             quantile, transform, residual, radial, vector,
-            _composed(edge_equations, node_equations, spec),
+            _composed(edge_equations, node_equations, spec), form_scores,
         )
 
     def _targets(self, graphs, spec):
@@ -303,12 +325,42 @@ class MessageDistiller(BaseDistiller):
             for t, target in enumerate(target_names)
         ], None
 
-    def _refitted(self, model, graphs, rng):
-        """The equations with their constants refitted on (a sample of) the graphs' targets."""
+    def _form_fit(self, form, selected, table, fit_edges, variables, backend, selection, dim,
+                  verbose, rng):
+        """Edge equations in one form, and how well they explain messages of held-out edges
+        (R² of the messages they reconstruct, in the network's own components)."""
+        transform = np.eye(selected.shape[1]) if form == "raw" else \
+            resolve_message_form(form, selected, table, fit_edges, dim)[1]
+        equations, radial = self._edge_equations(form, selected @ transform.T, table, fit_edges,
+                                                 variables, backend, selection, dim, verbose)
+        held = np.setdiff1d(np.arange(len(table)), fit_edges)
+        held = rng.choice(held, min(self.max_edges, len(held)), replace=False) if len(held) \
+            else fit_edges
+        with np.errstate(all="ignore"):
+            aligned = np.column_stack([eq(table[held]) for eq in equations])
+            rebuilt = aligned @ np.linalg.inv(transform).T
+        finite = bool(np.all(np.isfinite(rebuilt)))
+        score = r2_score(selected[held], rebuilt, multioutput="variance_weighted") if finite \
+            else -np.inf
+        if verbose and self.message_form == "auto":
+            print(f"[distill] {form!r} form explains held-out messages to R² {score:.4f}",
+                  flush=True)
+        return equations, radial, transform, float(score)
+
+    def _refitted(self, model, graphs, rng, messages):
+        """The equations with their constants refitted on (a sample of) the graphs' targets,
+        unless that loses the messages: the refit is kept when the message equations still
+        explain the (aligned) messages linearly to within 0.01 of R² of before."""
         subset = graphs.subset(np.sort(rng.choice(graphs.n_graphs, min(REFIT_GRAPHS,
                                                                         graphs.n_graphs),
                                                   replace=False)))
         model.refit(subset)
+        table, aligned = messages
+        rows = rng.choice(len(table), min(self.max_edges, len(table)), replace=False)
+        before = _message_fit(model.edge_equations, table[rows], aligned[rows])
+        after = _message_fit(model.edge_equations_, table[rows], aligned[rows])
+        if after < before - REFIT_MESSAGE_LOSS:
+            return model.edge_equations, model.node_equations
         return model.edge_equations_, model.node_equations_
 
     @staticmethod
@@ -332,6 +384,27 @@ def _composed(edge_equations, node_equations, spec):
     return ComposedLaw([eq.target for eq in node_equations], expressions,
                        list(spec.feature_names), list(spec.position_columns), spec.graph,
                        spec.node_target_shape)
+
+
+def _profile_of(equation, radial, variables, dim):
+    """``g = phi1 * r / d1`` of a central message equation, as the radial profile's chosen row
+    (the front of the search is kept)."""
+    d, r = sympy.Symbol(variables[0]), sympy.Symbol(variables[dim])
+    profile = sympy.cancel(equation.expression * r / d)
+    return Equation(radial.target, radial.variables, [*radial.complexity,
+                                                      radial.complexity[radial.index]],
+                    [*radial.loss, radial.loss[radial.index]], [*radial.expressions, profile],
+                    radial.selection, preferred=len(radial.expressions))
+
+
+def _message_fit(equations, table, messages):
+    """R² of the best linear map from the equations' values to the messages."""
+    with np.errstate(all="ignore"):
+        values = np.column_stack([eq(table) for eq in equations])
+    if not np.all(np.isfinite(values)):
+        return -np.inf
+    fit = LinearRegression().fit(values, messages)
+    return r2_score(messages, fit.predict(values), multioutput="variance_weighted")
 
 
 def _explains(equations, node_table, targets, threshold=VECTOR_R2):

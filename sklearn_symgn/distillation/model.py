@@ -2,13 +2,13 @@
 
 import numpy as np
 import sympy
-from scipy.optimize import least_squares
 from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._validation import Int
 from ..base import GraphScoreMixin
 from ..graphs.inputs import to_graph_input
 from ..symbolic import Equation
+from ..symbolic.parsimony import fit_constants
 from .variables import edge_variables, node_variables, sum_at_receivers
 
 __all__ = ["SymbolicGraphModel"]
@@ -164,7 +164,7 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
             pred = self._evaluate(tables, calls[:n_edge], calls[n_edge:])
             return np.nan_to_num(pred - targets, nan=1e12, posinf=1e12, neginf=-1e12).ravel()
 
-        theta = least_squares(residual, start, max_nfev=self.max_nfev).x if len(start) else start
+        theta = fit_constants(residual, start, self.max_nfev)
         fitted = [_with_constants(eq, e, symbols, theta) for eq, e in zip(equations, exprs)]
         self.edge_equations_, self.node_equations_ = fitted[:n_edge], fitted[n_edge:]
         self.constants_, self.constants_start_ = theta, start

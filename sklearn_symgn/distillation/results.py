@@ -41,6 +41,9 @@ class MessageDistillation:
     composed_law : ComposedLaw
         Message and node equations composed into one expression per target, e.g.
         ``ax_i = Σ_j(1.99*dx*(r - 0.986)/(m_i*r))``; it predicts like ``symbolic_model``.
+    message_form_scores : dict
+        Where both forms were fitted (ambiguous alignment): form -> R² of the messages of
+        held-out edges that its equations reconstruct; empty otherwise.
     """
 
     edge_equations: list
@@ -56,6 +59,7 @@ class MessageDistillation:
     radial_equation: object
     vector_node_equation: object
     composed_law: object
+    message_form_scores: dict
 
 
 @dataclass

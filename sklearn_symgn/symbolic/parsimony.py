@@ -17,7 +17,9 @@ import numpy as np
 import sympy
 from scipy.optimize import least_squares
 
-__all__ = ["expression_size", "holdout_losses", "prune_terms", "refit_constants"]
+__all__ = [
+    "expression_size", "fit_constants", "holdout_losses", "prune_terms", "refit_constants",
+]
 
 
 def expression_size(expr):
@@ -63,9 +65,52 @@ def refit_constants(expr, X, y, names, max_nfev=200):
         return np.nan_to_num(call(theta) - y, nan=1e12, posinf=1e12, neginf=-1e12)
 
     start = np.array([float(f) for f in floats])
-    theta = least_squares(residual, start, max_nfev=max_nfev).x
+    theta = fit_constants(residual, start, max_nfev)
     fitted = expr.xreplace({f: sympy.Float(float(t)) for f, t in zip(floats, theta)})
     return fitted, _mse(call(theta), y)
+
+
+def fit_constants(residual, start, max_nfev=200):
+    """Least squares over the constants that move the residual; the others stay as they are.
+
+    A constant that no residual depends on (a message term the node law ignores, a flat
+    stretch of a step) has no best value; leaving it free lets the solver's round-off decide
+    it, and two identical calls can disagree. Levenberg-Marquardt on the rest.
+
+    Parameters
+    ----------
+    residual : callable
+        ``residual(theta) -> ndarray`` of residuals.
+    start : ndarray
+        Starting constants.
+    max_nfev : int, default=200
+        Largest number of residual evaluations per free constant, as in SciPy.
+
+    Returns
+    -------
+    theta : ndarray
+    """
+    start = np.asarray(start, dtype=np.float64)
+    base = residual(start)
+    free = []
+    for k in range(len(start)):
+        probe = start.copy()
+        probe[k] += 1e-6 * max(1.0, abs(probe[k]))
+        if np.any(residual(probe) != base):
+            free.append(k)
+    if not free:
+        return start
+
+    def partial(values):
+        theta = start.copy()
+        theta[free] = values
+        return residual(theta)
+
+    method = "lm" if len(base) >= len(free) else "trf"
+    theta = start.copy()
+    theta[free] = least_squares(partial, start[free], method=method,
+                                max_nfev=max_nfev * (len(free) + 1)).x
+    return theta
 
 
 def _terms(expr):
