@@ -52,12 +52,15 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         Edge-model inputs. ``"relative"``: position differences ``p_j - p_i``, the distance and the
         other features of both nodes (translation invariance built in). ``"absolute"``: all raw
         features of receiver and sender, as the reference code (combine with ``translation_std``).
-    receiver_columns : list of int or str, default=None
+    receiver_columns : "auto", list of int or str, or None, default="auto"
         With ``edge_features="relative"``: the non-position columns of the *receiver* that the edge
         model sees (the sender's are always seen); ``None`` means all. Physics suggests leaving
         out the receiver's inertial mass (F = m a belongs to the node model): otherwise the L1
         penalty rewards messages scaled by a function of ``m_i``, which the node model undoes,
-        and the messages stop being plain forces. With ``[]`` messages are fields of the sender.
+        and the messages stop being plain forces. ``"auto"`` does that when the targets are one
+        per position column (accelerations) and a feature is named ``m`` or ``mass`` (any case):
+        the edge model sees every other receiver column; otherwise all. With ``[]`` messages are
+        fields of the sender.
     graph : graph builder, default=None
         Which nodes exchange messages in array inputs (and in ``Data`` without ``edge_index``):
         ``None`` means :class:`~sklearn_symgn.graphs.CompleteGraph`; see also
@@ -180,7 +183,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         "l1_strength": [Interval(Real, 0, None, closed="left")],
         "kl_strength": [Interval(Real, 0, None, closed="left")],
         "edge_features": [StrOptions({"relative", "absolute"})],
-        "receiver_columns": ["array-like", Integral, str, None],
+        "receiver_columns": [StrOptions({"auto"}), "array-like", Integral, str, None],
         "translation_std": [Interval(Real, 0, None, closed="left")],
         "distiller": [MessageDistiller, None],
         "predict_with": [StrOptions({"network", "equations"})],
@@ -198,7 +201,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         hidden_layer_sizes=(128, 128, 128),
         activation="relu",
         edge_features="relative",
-        receiver_columns=None,
+        receiver_columns="auto",
         graph=None,
         feature_names=None,
         position_columns=None,
@@ -246,8 +249,11 @@ class SymbolicGNRegressor(BaseGraphRegressor):
             self.regularization, l1_strength=self.l1_strength, kl_strength=self.kl_strength
         )
         self.message_dim_ = self.message_strategy_.message_dim(self.message_dim, self.n_targets_)
-        self.receiver_columns_ = None
-        if self.receiver_columns is not None:
+        if isinstance(self.receiver_columns, str) and self.receiver_columns == "auto":
+            self.receiver_columns_ = self._auto_receivers()
+        elif self.receiver_columns is None:
+            self.receiver_columns_ = None
+        else:
             self.receiver_columns_ = check_columns(
                 self.receiver_columns, n_features, "receiver_columns", self.feature_names_
             )
@@ -259,6 +265,14 @@ class SymbolicGNRegressor(BaseGraphRegressor):
 
     def _message_strategy(self):
         return self.message_strategy_
+
+    def _auto_receivers(self):
+        """Every non-position column but the inertial mass, for accelerations; else all."""
+        masses = [k for k, n in enumerate(self.feature_names_) if n.lower() in ("m", "mass")]
+        if self.n_targets_ != len(self.position_columns_) or len(masses) != 1:
+            return None
+        return [k for k in range(self.n_features_in_)
+                if k not in self.position_columns_ and k != masses[0]]
 
     def _build_module(self, inputs):
         layer = InteractionLayer(

@@ -398,3 +398,17 @@ print(model.composed_law_)
     with contextlib.redirect_stdout(here):
         exec(code, {})
     assert here.getvalue() == runs[0].stdout
+
+
+def test_distill_warns_when_messages_are_not_sparse():
+    from sklearn_symgn.messages import EdgeMessages
+
+    graphs, edges, spec, X, y = _true_messages(law="spring", dim=2, n_samples=20)
+    noise = np.random.default_rng(0).normal(scale=10 * edges.messages.std(),
+                                            size=(len(edges.messages), 6))
+    spread = np.column_stack([edges.messages[:, :2], noise])
+    crowded = EdgeMessages(spread, spread.std(axis=0), edges.graph, edges.receiver,
+                           edges.sender, edges.x_receiver, edges.x_sender)
+    fast = OperonBackend(generations=5, population_size=50, random_state=0)
+    with pytest.warns(UserWarning, match="not sparse"):
+        MessageDistiller(backend=fast).distill(graphs, crowded, spec)

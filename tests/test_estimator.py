@@ -129,3 +129,14 @@ def test_translation_augmentation_absolute_features(spring_data):
 def test_predict_before_fit(spring_data):
     with pytest.raises(NotFittedError):
         SymbolicGNRegressor().predict(spring_data[0])
+
+
+def test_receiver_mass_is_hidden_from_the_edge_model_by_default(spring_data):
+    X, y, _, names = spring_data
+    model = SymbolicGNRegressor(**TINY, feature_names=names).fit(X[:50], y[:50])
+    assert model.receiver_columns_ == [names.index(c) for c in ("vx", "vy", "q")]
+    assert SymbolicGNRegressor(**TINY).fit(X[:50], y[:50]).receiver_columns_ is None  # no "m"
+    everything = SymbolicGNRegressor(**TINY, feature_names=names, receiver_columns=None)
+    assert everything.fit(X[:50], y[:50]).receiver_columns_ is None
+    named = SymbolicGNRegressor(**TINY, feature_names=names, receiver_columns=["q"])
+    assert named.fit(X[:50], y[:50]).receiver_columns_ == [names.index("q")]

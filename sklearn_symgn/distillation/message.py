@@ -10,6 +10,7 @@
 Steps 2-3 together form a :class:`~sklearn_symgn.distillation.SymbolicGraphModel`.
 """
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -29,6 +30,10 @@ from .results import MessageDistillation
 from .variables import edge_variables, node_variables, sum_at_receivers
 
 __all__ = ["HEAVY_TAIL_RATIO", "VECTOR_R2", "MessageDistiller"]
+
+#: Below this share of the message variance in the distilled components, distill warns that
+#: the messages are not sparse.
+SPARSE_SHARE = 0.5
 
 #: Alignment residuals for which ``message_form="auto"`` fits both the central and the raw form
 #: and keeps the one that explains held-out messages better.
@@ -259,6 +264,13 @@ class MessageDistiller(BaseDistiller):
                 "The network's messages are constant (no significant message components): "
                 "there is nothing to distil. The message penalty may be too strong (lower "
                 "`l1_strength` or `kl_strength`) or training too short (raise `max_epochs`)."
+            )
+        if share.sum() < SPARSE_SHARE and width > k:
+            warnings.warn(
+                f"The {k} distilled message components hold only {share.sum():.0%} of the "
+                "message variance: the messages are not sparse, so the equations describe only "
+                "part of what the network passes. Train longer (max_epochs), raise the penalty "
+                "(l1_strength), or use regularization='bottleneck'.", UserWarning, stacklevel=4,
             )
         return components, significance[:k], share, selected
 
