@@ -61,6 +61,8 @@ def main(argv=None):
     model.set_params(verbose=0).distill(X[:n_train], y[:n_train])
     print(f"\nrecovered law (distilled in {time.perf_counter() - start:.1f} s):")
     print(model.symbolic_model_)
+    print("\ncomposed, in the units of the targets (Σ_j sums over the other bodies j):")
+    print(model.composed_law_)
 
     # out of distribution: a fresh simulation with positions spread twice as wide
     X_ood, _ = make_nbody(args.law, n_samples=max(200, n_samples // 10), random_state=1)
