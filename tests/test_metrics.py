@@ -86,3 +86,24 @@ def test_message_force_r2_bad_input(spring_data):
         message_force_r2(model, X, F[:, :, 0])
     with pytest.raises(ValueError, match="n_components"):
         message_force_r2(model, X, F, n_components=0)
+
+
+def test_law_form_match_rejects_a_spurious_rest_length_and_accepts_the_law():
+    import sympy
+
+    from sklearn_symgn.metrics import law_form_match
+
+    rng = np.random.default_rng(0)
+    dx, dy = rng.normal(size=(2, 2000))
+    r = np.hypot(dx, dy)
+    table, names = np.column_stack([dx, dy, r]), ["dx", "dy", "r"]
+    target = -0.0315 * dx  # zero rest length: F = -k (x_i - x_j) for one axis
+    spurious = law_form_match(sympy.sympify("-0.0315*dx + 0.00298*dx/r"), ["dx"], table, names,
+                              target)
+    assert not spurious["match"] and spurious["extra"]["0.00298*dx/r"] > 0.005
+    exact = law_form_match(sympy.sympify("-0.0316*dx"), ["dx"], table, names, target)
+    assert exact["match"] and not exact["extra"] and not exact["missing"]
+    off = law_form_match(sympy.sympify("-0.033*dx"), ["dx"], table, names, target)
+    assert not off["match"]  # 4.8 % off: the R² 0.998 of such a law hides it
+    missing = law_form_match(sympy.sympify("-0.0315*dy"), ["dx"], table, names, target)
+    assert missing["missing"] == ["dx"] and not missing["match"]
