@@ -43,7 +43,10 @@ def cell(row):
     text = f"{row['message_r2']:.3f} / " + ("n/a" if robust is None else f"{robust:.3f}")
     if row.get("paper_message_r2") is not None:
         text += f" ({row['paper_message_r2']:.3f})"
-    return text + (" ✓" if row["recovered"] else " ✗")
+    if not row["recovered"]:
+        return text + " ✗"
+    # ✓: the law itself (exact terms, constants within 2 %); ≈: recovery R² only
+    return text + (" ≈" if row.get("exact_form") is False else " ✓")
 
 
 def summary_table(rows, columns=None):
@@ -59,9 +62,11 @@ def summary_table(rows, columns=None):
     totals = []
     for c in columns:
         done = [r for key, r in rows.items() if key[2] == c]
-        seconds = sum(r["train_s"] + r["distill_s"] for r in done)
-        totals.append(f"{sum(r['recovered'] for r in done)} of {len(done)} recovered, "
-                      f"{seconds / 60:.0f} min")
+        seconds = sum(r["distill_s"] + (0 if r["train_s"] != r["train_s"] else r["train_s"])
+                      for r in done)
+        exact = sum(r["recovered"] and r.get("exact_form") is not False for r in done)
+        totals.append(f"{sum(r['recovered'] for r in done)} of {len(done)} recovered "
+                      f"({exact} exactly), {seconds / 60:.0f} min")
     lines.append("| **total** | " + " | ".join(totals) + " |")
     return "\n".join(lines) + "\n"
 
