@@ -45,7 +45,7 @@ def test_reproduce_nbody_quick(tmp_path, capsys):
     assert summary.splitlines()[2].startswith(f"| r2-2 | {row['message_r2']:.3f} / ")
     assert "(0.990)" in summary and "of 1 recovered" in summary
     # --sweep: one column per parameter value; rows without the parameter take the default given
-    other = dict(row, l1_strength=1.0, recovered=not row["recovered"])
+    other = dict(row, l1_strength=1.0, recovered=not row["recovered"], exact_form=True)
     (tmp_path / "other.jsonl").write_text(json.dumps(other) + "\n")
     swept = benchmark_main("nbody_summary")(
         ["--sweep", "l1_strength=0.3", str(tmp_path / "results.jsonl"), str(tmp_path / "other.jsonl")]
