@@ -211,8 +211,7 @@ def exact_form(model, law, X, F, names, n_edges=20_000):
     target = F[s, i, j, 0] / X[s, i, -1]
     check = law_form_match(pair, TRUE_PAIR_TERMS[law], table, variables, target)
     return {"exact_form": check["match"], "exact_form_detail": {
-        "coefficients": check["coefficients"], "missing": check["missing"],
-        "extra": check["extra"]}}
+        key: check[key] for key in ("coefficients", "missing", "extra", "deviation")}}
 
 
 def save_figures(model, X_test, F_test, folder, stem):

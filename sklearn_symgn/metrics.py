@@ -307,7 +307,9 @@ def law_form_match(found, shapes, table, names, target, *, rtol=0.02, max_extra=
     coefficients of those shapes on ``target`` (so a simulator's softening is absorbed the way
     the data show it). ``found`` is expanded into additive terms and matched by shape. It
     matches when every true shape is present with a coefficient within ``rtol`` (relative) and
-    every other term contributes at most ``max_extra`` of the target's root mean square.
+    every other term contributes at most ``max_extra`` of the target's root mean square, or
+    when ``found`` reproduces ``target`` itself to within ``max_extra`` (relative root mean
+    square): the simulator's own law written another way.
 
     Parameters
     ----------
@@ -331,7 +333,8 @@ def law_form_match(found, shapes, table, names, target, *, rtol=0.02, max_extra=
     -------
     dict
         ``match`` (bool), ``coefficients`` (true shape -> (found, true) coefficients),
-        ``missing`` (true shapes not found), ``extra`` (other terms -> relative contribution).
+        ``missing`` (true shapes not found), ``extra`` (other terms -> relative contribution),
+        ``deviation`` (relative root-mean-square difference from ``target``).
 
     Examples
     --------
@@ -360,7 +363,12 @@ def law_form_match(found, shapes, table, names, target, *, rtol=0.02, max_extra=
     scale = max(float(np.sqrt(np.mean(target**2))), np.finfo(float).tiny)
     extra = {str(c * s): float(np.sqrt(np.mean(v**2)) / scale) for (s, c), v in zip(
         found_terms.items(), _term_values([c * s for s, c in found_terms.items()], table, names))}
-    match = not missing and all(abs(f - t) <= rtol * abs(t) for f, t in coefficients.values()) \
-        and all(v <= max_extra for v in extra.values())
-    return {"match": bool(match), "coefficients": coefficients, "missing": missing,
-            "extra": extra}
+    terms_match = not missing and all(
+        abs(f - t) <= rtol * abs(t) for f, t in coefficients.values()
+    ) and all(v <= max_extra for v in extra.values())
+    # a law written another way (e.g. with the simulator's softening, m_j dx/(r (r + 0.01)))
+    # matches when it reproduces the true values to within max_extra
+    values = _term_values([found], table, names)[0]
+    deviation = float(np.sqrt(np.mean((values - target) ** 2)) / scale)
+    return {"match": bool(terms_match or deviation <= max_extra), "coefficients": coefficients,
+            "missing": missing, "extra": extra, "deviation": deviation}

@@ -120,11 +120,31 @@ def _terms(expr):
     return terms if 1 < len(terms) <= 12 else ()
 
 
+def _removals(expr):
+    """Every expression with one additive term removed, of the expression itself or, for a
+    quotient, of its numerator or its denominator (a tiny term in a denominator is as spurious
+    as one beside it)."""
+    terms = _terms(expr)
+    for k in range(len(terms)):
+        yield sympy.Add(*(terms[:k] + terms[k + 1:]))
+    if len(terms) > 1:
+        return
+    numerator, denominator = sympy.fraction(sympy.together(expr))
+    if denominator == 1:
+        return
+    for part, rebuild in ((numerator, lambda n: n / denominator),
+                          (denominator, lambda d: numerator / d)):
+        pieces = _terms(part)
+        for k in range(len(pieces)):
+            yield rebuild(sympy.Add(*(pieces[:k] + pieces[k + 1:])))
+
+
 def prune_terms(expr, X, y, names, tolerance=1e-3):
     """Drop additive terms whose removal costs at most ``tolerance`` of R² on ``X, y``.
 
     Greedy: each round removes the term whose removal (remaining constants refitted) raises the
-    mean squared error least, while the total rise stays within ``tolerance * var(y)``.
+    mean squared error least, while the total rise stays within ``tolerance * var(y)``. Terms
+    are those of the expanded expression or, for a quotient, of its numerator and denominator.
 
     Parameters
     ----------
@@ -142,7 +162,7 @@ def prune_terms(expr, X, y, names, tolerance=1e-3):
     expr : sympy.Expr
         The pruned expression (``expr`` itself when nothing was removed).
     removed : list of sympy.Expr
-        The removed terms, with the constants they had.
+        What each removal took away (the difference of the expressions before and after).
 
     Examples
     --------
@@ -154,17 +174,15 @@ def prune_terms(expr, X, y, names, tolerance=1e-3):
     """
     scale = max(float(np.var(y)), np.finfo(float).tiny)
     budget = _mse(_evaluate(expr, X, names)(), y) + tolerance * scale
-    terms, removed = list(_terms(expr)), []
-    while len(terms) > 1:
+    removed = []
+    while True:
         candidates = []
-        for k in range(len(terms)):
-            rest = sympy.Add(*(terms[:k] + terms[k + 1:]))
+        for rest in _removals(expr):
             pruned, loss = refit_constants(rest, X, y, names)
             if loss <= budget:
-                candidates.append((loss, k, pruned))
+                candidates.append((loss, sympy.count_ops(pruned), pruned))
         if not candidates:
-            break
-        _, k, expr = min(candidates, key=lambda c: c[0])
-        removed.append(terms.pop(k))
-        terms = list(sympy.Add.make_args(expr))
-    return expr, removed
+            return expr, removed
+        _, _, pruned = min(candidates, key=lambda c: (c[0], c[1]))
+        removed.append(sympy.simplify(expr - pruned))
+        expr = pruned
