@@ -200,8 +200,11 @@ def _bound(function, theta, n_variables):
 
 
 def _with_constants(equation, expression, symbols, theta):
-    """A one-row :class:`Equation` with the refitted constants in place of the symbols."""
-    values = {s: sympy.Float(float(v)) for s, v in zip(symbols, theta)}
+    """A one-row :class:`Equation` with the refitted constants in place of the symbols;
+    constants the refit drove to round-off (below 1e-9 of the largest) become 0."""
+    largest = float(np.max(np.abs(theta))) if len(theta) else 0.0
+    values = {s: sympy.Float(float(v)) if abs(v) > 1e-9 * largest else sympy.Integer(0)
+              for s, v in zip(symbols, theta)}
     chosen = expression.xreplace(values)
     return Equation(equation.target, list(equation.variables),
                     [equation.complexity[equation.index]], [equation.loss[equation.index]],
