@@ -138,13 +138,16 @@ def _integrate_front(equation, target):
     """The antiderivative in ``r`` of every expression of a front, as an :class:`Equation`
     (rows without a closed-form antiderivative, see :func:`_antiderivative`, are dropped)."""
     r = sympy.Symbol("r")
-    rows = []
-    for c, loss, expr in zip(equation.complexity, equation.loss, equation.expressions):
+    rows, preferred = [], None
+    for k, (c, loss, expr) in enumerate(zip(equation.complexity, equation.loss,
+                                            equation.expressions)):
         antiderivative = _antiderivative(expr, r)
         if antiderivative is not None:
+            preferred = len(rows) if k == equation.index else preferred
             rows.append((c, loss, antiderivative))
     if not rows:
         raise RuntimeError(f"None of the expressions of {equation.target} could be integrated.")
     complexity, loss, exprs = zip(*rows)
+    # the potential of the chosen force where it has one; else the selection rule decides
     return Equation(target, list(equation.variables), complexity, loss, list(exprs),
-                    equation.selection)
+                    equation.selection, preferred=preferred)
