@@ -26,10 +26,10 @@ class PairSum(sympy.Function):
     nargs = 1
 
     def _sympystr(self, printer):
-        return f"Σ_j({printer._print(self.args[0])})"
+        return f"Σ_j({printer.doprint(self.args[0])})"
 
     def _latex(self, printer):
-        return rf"\sum_{{j}} \left({printer._print(self.args[0])}\right)"
+        return rf"\sum_{{j}} \left({printer.doprint(self.args[0])}\right)"
 
 
 def _receiver_symbols(expr, feature_names, position_columns):
