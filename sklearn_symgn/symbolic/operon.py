@@ -156,10 +156,13 @@ class OperonBackend(SymbolicBackend):
         """One search; with early stopping, in rounds of ``CHECK_EVERY`` generations (warm
         starts of the same population)."""
         step = CHECK_EVERY if self.early_stopping else self.generations
-        engine = self._engine(seed, min(step, self.generations), self.early_stopping)
+        # the first round starts a population; later rounds continue it (a warm start before
+        # any population exists would run on an uninitialised one)
+        engine = self._engine(seed, min(step, self.generations), False)
         errors, done, start = [], 0, time.perf_counter()
         while done < self.generations:
-            engine.set_params(generations=min(step, self.generations - done))
+            engine.set_params(generations=min(step, self.generations - done),
+                              warm_start=done > 0)
             engine.fit(X, y)
             done += engine.get_params()["generations"]
             errors.append(min(e["mean_squared_error"] for e in engine.pareto_front_))
