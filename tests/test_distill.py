@@ -345,7 +345,7 @@ def _true_messages(law="spring", dim=3, n_samples=40):
 
 def test_vector_node_law_and_composed_law_on_a_3d_system():
     graphs, edges, spec, X, y = _true_messages()
-    fast = OperonBackend(generations=20, population_size=300, random_state=0)
+    fast = OperonBackend(generations=20, random_state=0)  # population 1000: a reliable search
     result = MessageDistiller(backend=fast, target_names=["ax", "ay", "az"]).distill(
         graphs, edges, spec)
     assert result.message_form == "central"
