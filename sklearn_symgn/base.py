@@ -260,9 +260,9 @@ default=None
             )
 
     # ------------------------------------------------------------------------------ predict
-    def _network_input(self, X, dtype=np.float32):
+    def _network_input(self, X):
         check_is_fitted(self, "net_")  # a failed fit may have set n_features_in_
-        inputs = to_graph_input(self, X, reset=False, require_y=False, dtype=dtype)
+        inputs = to_graph_input(self, X, reset=False, require_y=False)
         return inputs.complete_edges(self.graph_, self.position_columns_)
 
     def torch_module(self):

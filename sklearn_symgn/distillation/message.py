@@ -198,8 +198,9 @@ class MessageDistiller(BaseDistiller):
         if self.message_form == "auto" and AMBIGUOUS[0] < residual <= AMBIGUOUS[1]:
             forms = ["central", "raw"]  # fit both, keep the one that explains held-out edges
         fits = {
-            f: self._form_fit(f, selected, table, fit_edges, variables, backend,
-                              (components, share), len(spec.position_columns), verbose, rng)
+            f: self._form_fit(f, transform if f == form else None, selected, table, fit_edges,
+                              variables, backend, (components, share),
+                              len(spec.position_columns), verbose, rng)
             for f in forms
         }
         form = max(fits, key=lambda f: fits[f][3])
@@ -337,12 +338,14 @@ class MessageDistiller(BaseDistiller):
             for t, target in enumerate(target_names)
         ], None
 
-    def _form_fit(self, form, selected, table, fit_edges, variables, backend, selection, dim,
-                  verbose, rng):
+    def _form_fit(self, form, transform, selected, table, fit_edges, variables, backend,
+                  selection, dim, verbose, rng):
         """Edge equations in one form, and how well they explain messages of held-out edges
-        (R² of the messages they reconstruct, in the network's own components)."""
-        transform = np.eye(selected.shape[1]) if form == "raw" else \
-            resolve_message_form(form, selected, table, fit_edges, dim)[1]
+        (R² of the messages they reconstruct, in the network's own components). ``transform``
+        is the form's alignment, or ``None`` to compute it (the form not resolved first)."""
+        if transform is None:
+            transform = np.eye(selected.shape[1]) if form == "raw" else \
+                resolve_message_form(form, selected, table, fit_edges, dim)[1]
         equations, radial = self._edge_equations(form, selected @ transform.T, table, fit_edges,
                                                  variables, backend, selection, dim, verbose)
         held = np.setdiff1d(np.arange(len(table)), fit_edges)
