@@ -412,3 +412,24 @@ def test_distill_warns_when_messages_are_not_sparse():
     fast = OperonBackend(generations=5, population_size=50, random_state=0)
     with pytest.warns(UserWarning, match="not sparse"):
         MessageDistiller(backend=fast).distill(graphs, crowded, spec)
+
+
+def test_composed_law_with_absolute_positions_predicts_like_the_symbolic_model():
+    """A node law that reads the receiver's position cannot move into the pair sum; its
+    composed law names the position ``x_i`` and still predicts."""
+    from sklearn_symgn.distillation.composed import ComposedLaw, compose
+
+    x, y, phi1, m = sympy.symbols("x y phi1 m")
+    dx, r = sympy.symbols("dx r")
+    node = 2 * phi1 / m - 0.5 * x
+    law = compose(node, [dx * (r - 1) / r], ["x", "y", "m"], [0, 1])
+    assert {s.name for s in law.free_symbols} == {"x_i", "m_i", "dx", "r"}
+    X = np.random.default_rng(0).normal(size=(5, 3, 3))
+    X[..., 2] = np.exp(X[..., 2])
+    composed = ComposedLaw(["ax"], [law], ["x", "y", "m"], [0, 1], CompleteGraph())
+    pos, mass = X[..., :2], X[..., 2]
+    delta = pos[:, None, :, :] - pos[:, :, None, :]  # [s, i, j] = p_j - p_i
+    dist = np.linalg.norm(delta, axis=-1) + np.eye(3)
+    pair = delta[..., 0] * (dist - 1) / dist * (1 - np.eye(3))
+    expected = 2 * pair.sum(axis=2) / mass - 0.5 * pos[..., 0]
+    np.testing.assert_allclose(composed.predict(X)[..., 0], expected, rtol=1e-10)

@@ -76,7 +76,9 @@ def compose(node_expression, edge_expressions, feature_names, position_columns):
         pair = sum(c.xreplace(rename) * e for c, e in zip(coefficients, edge_expressions))
         return PairSum(sympy.factor_terms(sympy.simplify(pair))) + sympy.simplify(rest)
     sums = {p: PairSum(e) for p, e in zip(phis, edge_expressions)}
-    return node_expression.xreplace(sums).xreplace(rename or {})
+    # the receiver's own features, absolute positions included, as ``<c>_i``
+    receiver = {sympy.Symbol(n): sympy.Symbol(f"{n}_i") for n in feature_names}
+    return node_expression.xreplace(receiver).xreplace(sums)
 
 
 class ComposedLaw(GraphScoreMixin, RegressorMixin, BaseEstimator):

@@ -11,12 +11,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from .._validation import check_option
 from ._parse import parse_infix
 from .base import SymbolicBackend
+from .equations import select_best
 
 __all__ = ["OperonBackend"]
 
 #: Generations between two looks at the front (early stopping).
 CHECK_EVERY = 5
-#: Looks without a 1 % improvement of the front's best error after which the search stops.
+#: Looks without a 1 % improvement (of the front's best error, or of the row the "best" rule
+#: would choose) after which the search stops.
 PLATEAU_ROUNDS = 2
 #: Generations before a plateau may stop the search.
 MIN_GENERATIONS = 20
@@ -54,9 +56,10 @@ class OperonBackend(SymbolicBackend):
     early_stopping : bool, default=True
         Check the front every 5 generations and stop when its most accurate expression
         explains the searched rows to R² ≥ 1 - 1e-6, or, after at least 20 generations, when
-        its error has improved by less than 1 % over the last 10 (not with the piecewise
-        operators ``floor``, ``ceil``, ``fmin``, ``fmax``, whose laws improve in jumps).
-        Decided on generation counts, so repeatable.
+        over the last 10 either its best error has improved by less than 1 % or the row the
+        ``"best"`` rule would choose has kept its length and improved by less than 1 % (not
+        with the piecewise operators ``floor``, ``ceil``, ``fmin``, ``fmax``, whose laws
+        improve in jumps). Decided on generation counts, so repeatable.
     population_size : int, default=1000
         Individuals per generation.
     max_length : int, default=15
@@ -159,14 +162,14 @@ class OperonBackend(SymbolicBackend):
         # the first round starts a population; later rounds continue it (a warm start before
         # any population exists would run on an uninitialised one)
         engine = self._engine(seed, min(step, self.generations), False)
-        errors, done, start = [], 0, time.perf_counter()
+        history, done, start = [], 0, time.perf_counter()
         while done < self.generations:
             engine.set_params(generations=min(step, self.generations - done),
                               warm_start=done > 0)
             engine.fit(X, y)
             done += engine.get_params()["generations"]
-            errors.append(min(e["mean_squared_error"] for e in engine.pareto_front_))
-            if self._converged(errors, float(np.var(y))):
+            history.append(_front_summary(engine.pareto_front_, float(np.var(y))))
+            if self._converged(history, float(np.var(y))):
                 break
         if self.max_time is not None and time.perf_counter() - start >= self.max_time:
             warnings.warn(
@@ -177,16 +180,23 @@ class OperonBackend(SymbolicBackend):
             )
         return engine.pareto_front_
 
-    def _converged(self, errors, variance):
+    def _converged(self, history, variance):
+        """Stop when the front explains the rows essentially exactly, or (after
+        ``MIN_GENERATIONS``) when neither its best error nor the row the "best" rule would
+        choose has improved by 1 % over the last ``PLATEAU_ROUNDS`` looks."""
         if not self.early_stopping:
             return False
-        if errors[-1] <= 1e-6 * variance:
+        if history[-1][0] <= 1e-6 * variance:
             return True
         if PIECEWISE & {*self.binary_operators, *self.unary_operators}:
             return False  # step laws improve in jumps after long flat stretches
         plateau = PLATEAU_ROUNDS
-        return (len(errors) * CHECK_EVERY >= MIN_GENERATIONS and len(errors) > plateau
-                and errors[-1] > 0.99 * errors[-1 - plateau])
+        if len(history) * CHECK_EVERY < MIN_GENERATIONS or len(history) <= plateau:
+            return False
+        (best, chosen), (best_then, chosen_then) = history[-1], history[-1 - plateau]
+        stalled = best > 0.99 * best_then
+        settled = chosen[0] == chosen_then[0] and chosen[1] > 0.99 * chosen_then[1]
+        return stalled or settled
 
     def _search(self, X, y, feature_names):
         # copies: the engine rejects read-only buffers
@@ -199,3 +209,17 @@ class OperonBackend(SymbolicBackend):
                 expr = parse_infix(entry["model"], feature_names)
                 rows.append((int(entry["length"]), float(entry["mean_squared_error"]), expr))
         return rows
+
+
+def _front_summary(front, variance):
+    """The front's best error and the (length, error) of the row the "best" rule chooses
+    (the constant model heading the front, as in :meth:`SymbolicBackend.fit`)."""
+    rows = sorted((int(e["length"]), float(e["mean_squared_error"])) for e in front)
+    complexity, loss, best = [1], [variance], variance
+    for length, error in rows:
+        if error < best:
+            complexity.append(length)
+            loss.append(error)
+            best = error
+    index, _ = select_best(complexity, loss)
+    return best, (complexity[index], loss[index])
