@@ -35,6 +35,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 from _cli import parse_value
+from _exact import check_pair_law
 
 LAWS = ("spring", "r1", "r2", "charge", "damped", "discontinuous")
 STRATEGIES = ("standard", "bottleneck", "l1", "kl")
@@ -188,30 +189,13 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
 
 def exact_form(model, law, X, F, names, n_edges=20_000):
     """The exact-form check of the composed law's pair term (x-component) on training edges."""
-    import sympy
-
-    from sklearn_symgn.distillation.composed import PairSum
-    from sklearn_symgn.distillation.variables import edge_variables
-    from sklearn_symgn.metrics import law_form_match
-
     if law not in TRUE_PAIR_TERMS:
         return {"exact_form": None}
-    expression = model.composed_law_.sympy()[0]
-    sums = list(expression.atoms(PairSum))
-    if len(sums) != 1 or expression.has(sympy.Symbol("phi1")):
-        return {"exact_form": False, "exact_form_detail": "not a sum of pair terms"}
-    pair = sums[0].args[0]
-    q_i, q_j = sympy.symbols("q_i q_j")  # charges are ±1: 1/q is q
-    pair = pair.xreplace({1 / q_i: q_i, 1 / q_j: q_j})
-    dim = len(model.position_columns_)
     s, i, j = np.nonzero(~np.eye(X.shape[1], dtype=bool)[None].repeat(len(X), 0))
     keep = np.random.default_rng(0).choice(len(s), min(n_edges, len(s)), replace=False)
     s, i, j = s[keep], i[keep], j[keep]
-    table, variables = edge_variables(X[s, i], X[s, j], list(range(dim)), names)
-    target = F[s, i, j, 0] / X[s, i, -1]
-    check = law_form_match(pair, TRUE_PAIR_TERMS[law], table, variables, target)
-    return {"exact_form": check["match"], "exact_form_detail": {
-        key: check[key] for key in ("coefficients", "missing", "extra", "deviation")}}
+    return check_pair_law(model, X[s, i], X[s, j], F[s, i, j, 0] / X[s, i, -1],
+                          TRUE_PAIR_TERMS[law], names)
 
 
 def save_figures(model, X_test, F_test, folder, stem):

@@ -78,3 +78,17 @@ def test_bench_symbolic_quick(capsys):
     assert set(results) <= {"operon", "gplearn"} and "operon" in results
     out = capsys.readouterr().out
     assert "alignment residual" in out and "operon  max_time=  1 s" in out
+
+
+@pytest.mark.parametrize("name", ["reproduce_nri", "reproduce_new_laws"])
+def test_own_law_benchmarks_quick(name, tmp_path, capsys):
+    """The NRI-style (Data lists) and new-law (random masses) benchmarks run end to end."""
+    rows = benchmark_main(name)(["--quick", "--out", str(tmp_path)])
+    assert len(rows) == 2
+    saved = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    for row in saved:
+        for key in ("test_r2", "composed_law", "exact_form", "recovered_exact", "train_s",
+                    "distill_s", "fresh_r2_in_range_equations", "fresh_r2_spread_network"):
+            assert key in row, key
+        assert "Σ_j" in row["composed_law"] and isinstance(row["exact_form"], bool)
+    assert "seed 0" in capsys.readouterr().out
