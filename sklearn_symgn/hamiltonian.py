@@ -44,8 +44,9 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         last position column.
     mass_column : int or str, default=None
         Column of the (positive) inertial mass; ``None`` means the last column.
-    max_epochs : int, default=30
-        Training epochs.
+    max_epochs : int or "auto", default=30
+        Training epochs; ``"auto"``: as many as give 24,000 optimiser steps (between 20 and
+        1,000 epochs), see ``max_epochs_``.
     batch_size : int, default=128
         Graphs per batch.
     lr : float, default=3e-3
@@ -77,6 +78,8 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         Number of node features.
     n_targets_ : int
         Number of targets per node (the spatial dimension).
+    max_epochs_ : int
+        Epochs trained (``max_epochs`` resolved).
     position_columns_, velocity_columns_ : list of int
         Resolved coordinate and velocity columns.
     mass_column_ : int

@@ -140,3 +140,21 @@ def test_receiver_mass_is_hidden_from_the_edge_model_by_default(spring_data):
     assert everything.fit(X[:50], y[:50]).receiver_columns_ is None
     named = SymbolicGNRegressor(**TINY, feature_names=names, receiver_columns=["q"])
     assert named.fit(X[:50], y[:50]).receiver_columns_ == [names.index("q")]
+
+
+def test_max_epochs_auto_budgets_optimiser_steps(spring_data):
+    """``max_epochs="auto"``: the epochs that give ``AUTO_STEPS`` steps, within bounds."""
+    X, y, _, _ = spring_data
+
+    class FewSteps(SymbolicGNRegressor):
+        AUTO_STEPS, AUTO_EPOCHS = 30, (1, 1000)
+
+    params = {**TINY, "max_epochs": "auto", "batch_size": 16}
+    model = FewSteps(**params).fit(X[:64], y[:64])  # 4 batches per epoch: ceil(30 / 4) = 8
+    assert model.max_epochs_ == 8 and len(model.net_.history) == 8
+    assert FewSteps(**params).fit(X[:160], y[:160]).max_epochs_ == 3  # 10 batches
+    FewSteps.AUTO_EPOCHS = (5, 1000)
+    assert FewSteps(**params).fit(X[:160], y[:160]).max_epochs_ == 5  # the lower bound
+    assert SymbolicGNRegressor(**TINY).fit(X[:32], y[:32]).max_epochs_ == 2  # an int stays
+    with pytest.raises(ValueError, match="max_epochs"):
+        SymbolicGNRegressor(max_epochs="many").fit(X[:32], y[:32])
