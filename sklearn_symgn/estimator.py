@@ -61,6 +61,12 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         per position column (accelerations) and a feature is named ``m`` or ``mass`` (any case):
         the edge model sees every other receiver column; otherwise all. With ``[]`` messages are
         fields of the sender.
+    node_columns : "auto", list of int or str, or None, default="auto"
+        Node-feature columns the node model sees besides the summed messages. ``"auto"``: with
+        ``edge_features="relative"`` every column but the positions, so the whole network is
+        translation invariant and distilled node laws cannot read absolute positions; with
+        ``"absolute"`` every column. Give the positions (or ``None``: all columns) for a law
+        with a genuine external field (walls, a central potential).
     graph : graph builder, default=None
         Which nodes exchange messages in array inputs (and in ``Data`` without ``edge_index``):
         ``None`` means :class:`~sklearn_symgn.graphs.CompleteGraph`; see also
@@ -125,6 +131,8 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         The message strategy (penalty, sampling, ranking) of ``regularization``.
     receiver_columns_ : list of int or None
         Resolved receiver columns.
+    node_columns_ : list of int
+        Resolved node-model columns.
     position_columns_ : list of int
         Resolved coordinate columns.
     feature_names_ : list of str
@@ -188,6 +196,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         "kl_strength": [Interval(Real, 0, None, closed="left")],
         "edge_features": [StrOptions({"relative", "absolute"})],
         "receiver_columns": [StrOptions({"auto"}), "array-like", Integral, str, None],
+        "node_columns": [StrOptions({"auto"}), "array-like", Integral, str, None],
         "translation_std": [Interval(Real, 0, None, closed="left")],
         "distiller": [MessageDistiller, None],
         "predict_with": [StrOptions({"network", "equations"})],
@@ -206,6 +215,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         activation="relu",
         edge_features="relative",
         receiver_columns="auto",
+        node_columns="auto",
         graph=None,
         feature_names=None,
         position_columns=None,
@@ -230,6 +240,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         self.activation = activation
         self.edge_features = edge_features
         self.receiver_columns = receiver_columns
+        self.node_columns = node_columns
         self.graph = graph
         self.feature_names = feature_names
         self.position_columns = position_columns
@@ -266,6 +277,19 @@ class SymbolicGNRegressor(BaseGraphRegressor):
                     "receiver_columns must be non-position columns; got "
                     f"{self.receiver_columns!r} with position columns {self.position_columns_}."
                 )
+        self.node_columns_ = self._resolved_node_columns()
+
+    def _resolved_node_columns(self):
+        """The node model's own columns: for ``"auto"`` every non-position column (relative
+        edge features) or every column (absolute ones)."""
+        if isinstance(self.node_columns, str) and self.node_columns == "auto":
+            if self.edge_features == "absolute":
+                return list(range(self.n_features_in_))
+            return [k for k in range(self.n_features_in_) if k not in self.position_columns_]
+        if self.node_columns is None:
+            return list(range(self.n_features_in_))
+        return check_columns(self.node_columns, self.n_features_in_, "node_columns",
+                             self.feature_names_)
 
     def _message_strategy(self):
         return self.message_strategy_
@@ -283,6 +307,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
             self.n_features_in_, self.position_columns_, self.message_dim_, self.n_targets_,
             self.hidden_layer_sizes_, self.activation, self.edge_features,
             strategy=self.message_strategy_, receiver_columns=self.receiver_columns_,
+            node_columns=self.node_columns_,
         )
         return GraphNetwork(layer, self.graph_, *self._scales(inputs), self.translation_std)
 
@@ -389,6 +414,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         distiller = self._resolved_distiller()
         edges = self.edge_messages(X)
         spec = NetworkSpec(list(self.position_columns_), list(self.feature_names_), self.graph_,
-                           self.n_targets_, self._node_target_shape)
+                           self.n_targets_, self._node_target_shape,
+                           list(getattr(self, "node_columns_", range(self.n_features_in_))))
         self._store_distillation(distiller.distill(graphs, edges, spec, verbose=self.verbose))
         return self

@@ -433,3 +433,23 @@ def test_composed_law_with_absolute_positions_predicts_like_the_symbolic_model()
     pair = delta[..., 0] * (dist - 1) / dist * (1 - np.eye(3))
     expected = 2 * pair.sum(axis=2) / mass - 0.5 * pos[..., 0]
     np.testing.assert_allclose(composed.predict(X)[..., 0], expected, rtol=1e-10)
+
+
+def test_node_equations_read_only_what_the_node_model_sees():
+    """Targets that are the positions themselves: a node law that may read positions finds
+    ``x``; one of a network whose node model does not see them cannot."""
+    from sklearn_symgn.distillation import NetworkSpec
+    from sklearn_symgn.graphs.inputs import DenseGraphs
+
+    graphs, edges, spec, X, y = _true_messages(law="spring", dim=2, n_samples=100)
+    positions = DenseGraphs(torch.as_tensor(X), torch.as_tensor(X[..., :2].copy()), (2,))
+    fast = OperonBackend(generations=10, population_size=200, random_state=0)
+    distiller = MessageDistiller(backend=fast, node_form="components")
+    free = distiller.distill(positions, edges, spec)
+    assert sympy.Symbol("x") in free.node_equations[0].expression.free_symbols
+    blind = NetworkSpec(spec.position_columns, spec.feature_names, spec.graph, spec.n_targets,
+                        spec.node_target_shape, node_columns=[2, 3, 4, 5])
+    hidden = distiller.distill(positions, edges, blind)
+    used = set().union(*(eq.expression.free_symbols for eq in hidden.node_equations))
+    assert not used & {sympy.Symbol("x"), sympy.Symbol("y")}
+    assert hidden.node_equations[0].variables[-6:] == spec.feature_names  # names kept

@@ -158,3 +158,23 @@ def test_max_epochs_auto_budgets_optimiser_steps(spring_data):
     assert SymbolicGNRegressor(**TINY).fit(X[:32], y[:32]).max_epochs_ == 2  # an int stays
     with pytest.raises(ValueError, match="max_epochs"):
         SymbolicGNRegressor(max_epochs="many").fit(X[:32], y[:32])
+
+
+def test_node_model_is_translation_invariant_by_default(spring_data):
+    """Without absolute positions in the node model the network ignores where the bodies are;
+    positions given to it (an external field) make it depend on them."""
+    X, y, _, names = spring_data
+    shifted = X.copy()
+    shifted[..., :2] += 5.0
+    model = SymbolicGNRegressor(**TINY, feature_names=names).fit(X[:50], y[:50])
+    assert model.node_columns_ == [names.index(c) for c in ("vx", "vy", "q", "m")]
+    np.testing.assert_allclose(model.predict(shifted[:20]), model.predict(X[:20]), atol=1e-5)
+    field = SymbolicGNRegressor(**TINY, feature_names=names, node_columns=None).fit(X[:50], y[:50])
+    assert field.node_columns_ == list(range(6))
+    assert not np.allclose(field.predict(shifted[:20]), field.predict(X[:20]), atol=1e-3)
+    named = SymbolicGNRegressor(**TINY, feature_names=names, node_columns=["x", "y", "m"])
+    assert named.fit(X[:50], y[:50]).node_columns_ == [0, 1, 5]
+    absolute = SymbolicGNRegressor(**TINY, edge_features="absolute").fit(X[:50], y[:50])
+    assert absolute.node_columns_ == list(range(6))
+    with pytest.raises(ValueError, match="node_columns"):
+        SymbolicGNRegressor(**TINY, feature_names=names, node_columns=["w"]).fit(X[:50], y[:50])

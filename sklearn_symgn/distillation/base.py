@@ -29,6 +29,8 @@ class NetworkSpec:
         Targets per node.
     node_target_shape : tuple
         One node's targets as the user shaped them: ``(n_targets,)`` or ``()``.
+    node_columns : list of int or None
+        Node-feature columns the node model sees; ``None``: all.
     """
 
     position_columns: list
@@ -36,6 +38,7 @@ class NetworkSpec:
     graph: object
     n_targets: int
     node_target_shape: tuple
+    node_columns: list | None = None
 
 
 class BaseDistiller(ValidatedMixin, BaseEstimator):

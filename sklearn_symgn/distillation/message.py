@@ -323,7 +323,7 @@ class MessageDistiller(BaseDistiller):
             )
         vector = None
         if aligned and self.node_form != "components":
-            layout = VectorLayout(spec.feature_names, spec.position_columns)
+            layout = VectorLayout(spec.feature_names, spec.position_columns, spec.node_columns)
             table, values = layout.table(sums, x), targets.T.reshape(-1)
             rows = rng.choice(len(table), min(self.max_nodes, len(table)), replace=False)
             vector = timed_search(backend, table[rows], values[rows], layout.names, "a_d",
@@ -332,8 +332,9 @@ class MessageDistiller(BaseDistiller):
             if self.node_form == "vector" or _explains(equations, node_table, targets):
                 return equations, vector
         rows = rng.choice(len(node_table), min(self.max_nodes, len(node_table)), replace=False)
+        seen = _seen_by_node_model(node_table[rows], len(edge_equations), spec.node_columns)
         return [
-            timed_search(backend, node_table[rows], targets[rows, t], node_names, target,
+            timed_search(backend, seen, targets[rows, t], node_names, target,
                          verbose, f"node target {target}")
             for t, target in enumerate(target_names)
         ], None
@@ -389,6 +390,18 @@ class MessageDistiller(BaseDistiller):
         node_table, node_names = node_variables(sums, x, names)
         rows = graphs.target_nodes()
         return x[rows], sums[rows], node_table[rows], node_names
+
+
+def _seen_by_node_model(node_table, n_messages, node_columns):
+    """The node table with the features the node model does not see held constant (zero):
+    the backend leaves constant columns out of the search, the variables keep their names."""
+    if node_columns is None:
+        return node_table
+    table = node_table.copy()
+    hidden = [n_messages + k for k in range(table.shape[1] - n_messages)
+              if k not in set(node_columns)]
+    table[:, hidden] = 0.0
+    return table
 
 
 def _composed(edge_equations, node_equations, spec):

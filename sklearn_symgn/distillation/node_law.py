@@ -25,6 +25,8 @@ class VectorLayout:
         Node feature names.
     position_columns : list of int
         Coordinate columns, in axis order.
+    columns : list of int, default=None
+        The columns the node model sees (``None``: all); the others are not variables.
 
     Attributes
     ----------
@@ -42,11 +44,12 @@ class VectorLayout:
     ['phi_d', 'v_d', 'q', 'm']
     """
 
-    def __init__(self, feature_names, position_columns):
+    def __init__(self, feature_names, position_columns, columns=None):
         names = list(feature_names)
         axes = [names[p] for p in position_columns]
         self.groups = {}
-        used = set(position_columns)
+        unseen = set() if columns is None else set(range(len(names))) - set(columns)
+        used = set(position_columns) | unseen
         for k, name in enumerate(names):
             if k in used or not name.endswith(axes[0]):
                 continue

@@ -50,6 +50,8 @@ class InteractionLayer(MessagePassing):
         :class:`~sklearn_symgn.models.strategies.Standard`.
     receiver_columns : sequence of int, default=None
         Non-position receiver columns the edge model sees (``"relative"`` only); ``None``: all.
+    node_columns : sequence of int, default=None
+        Node-feature columns the node model sees besides the summed messages; ``None``: all.
 
     Shapes
     ------
@@ -70,6 +72,7 @@ class InteractionLayer(MessagePassing):
         edge_features="relative",
         strategy=None,
         receiver_columns=None,
+        node_columns=None,
     ):
         super().__init__(aggr="add")
         self.edge_features = edge_features
@@ -92,7 +95,11 @@ class InteractionLayer(MessagePassing):
             edge_in = 2 * n_features
         edge_out = self.strategy.output_width(message_dim)
         self.edge_model = make_mlp(edge_in, hidden_layer_sizes, edge_out, activation)
-        self.node_model = make_mlp(n_features + message_dim, hidden_layer_sizes, n_targets, activation)
+        node = torch.arange(n_features) if node_columns is None else torch.as_tensor(
+            sorted(set(node_columns)), dtype=torch.long)
+        self.register_buffer("node_inputs", node, persistent=False)
+        self.node_model = make_mlp(len(node) + message_dim, hidden_layer_sizes, n_targets,
+                                   activation)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -121,4 +128,6 @@ class InteractionLayer(MessagePassing):
         return msg
 
     def update(self, aggr_out, x):
-        return self.node_model(torch.cat([x, aggr_out], dim=-1))
+        columns = getattr(self, "node_inputs", None)  # None: a module pickled before it existed
+        own = x if columns is None else x[:, columns]
+        return self.node_model(torch.cat([own, aggr_out], dim=-1))
