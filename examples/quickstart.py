@@ -24,7 +24,7 @@ import numpy as np
 from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
 from sklearn_symgn.datasets import make_nbody, pairwise_forces
 from sklearn_symgn.metrics import equation_force_r2, message_force_r2
-from sklearn_symgn.symbolic import OperonBackend
+from sklearn_symgn.symbolic import OperonBackend, round_constants
 
 
 def main(argv=None):
@@ -63,6 +63,9 @@ def main(argv=None):
     print(model.symbolic_model_)
     print("\ncomposed, in the units of the targets (Σ_j sums over the other bodies j):")
     print(model.composed_law_)
+    if model.pair_force_ is not None:
+        print("the pair force on i from j (times m_i: physical units):")
+        print("\n".join(f"  F{a} = {round_constants(f)}" for a, f in zip("xyz", model.pair_force_)))
 
     # out of distribution: a fresh simulation with positions spread twice as wide
     X_ood, _ = make_nbody(args.law, n_samples=max(200, n_samples // 10), random_state=1)

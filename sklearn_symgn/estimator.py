@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._validation import check_columns
 from .base import BaseGraphRegressor, feature_scales
 from .distillation import MessageDistiller, NetworkSpec
+from .distillation.variables import inertial_mass_column
 from .graphs.inputs import to_graph_input
 from .messages import record_messages
 from .models import GraphNetwork, InteractionLayer
@@ -165,6 +166,17 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         fitted on (1: every edge; see the distiller's ``message_quantile``).
     radial_equation_ : Equation or None
         After :meth:`distill` with the ``"central"`` form: the radial profile ``g``.
+    vector_node_equation_ : Equation or None
+        After :meth:`distill`: the node law shared by all axes, when there is one.
+    composed_law_ : ComposedLaw
+        After :meth:`distill`: the law as one expression per target, e.g.
+        ``ax_i = Σ_j(2*dx*(r - 0.99)/(m_i*r))``; it predicts like ``symbolic_model_``.
+    pair_force_ : list of sympy.Expr or None
+        After :meth:`distill`: the force on ``i`` from ``j`` in physical units, one component
+        per target, when the targets are accelerations and the law is a sum of pair terms.
+    message_form_scores_ : dict
+        After :meth:`distill`: where both message forms were fitted, each form's R² on the
+        messages of held-out edges.
 
     See Also
     --------
@@ -296,11 +308,11 @@ class SymbolicGNRegressor(BaseGraphRegressor):
 
     def _auto_receivers(self):
         """Every non-position column but the inertial mass, for accelerations; else all."""
-        masses = [k for k, n in enumerate(self.feature_names_) if n.lower() in ("m", "mass")]
-        if self.n_targets_ != len(self.position_columns_) or len(masses) != 1:
+        mass = inertial_mass_column(self.feature_names_)
+        if self.n_targets_ != len(self.position_columns_) or mass is None:
             return None
         return [k for k in range(self.n_features_in_)
-                if k not in self.position_columns_ and k != masses[0]]
+                if k not in self.position_columns_ and k != mass]
 
     def _build_module(self, inputs):
         layer = InteractionLayer(

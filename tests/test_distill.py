@@ -361,6 +361,11 @@ def test_vector_node_law_and_composed_law_on_a_3d_system():
                                atol=1e-12)
     assert law.score(X, y) == pytest.approx(result.symbolic_model.score(X, y))
     assert law.score(X, y) > 0.999
+    # the force on i from j in physical units: m_i times the pair term of the acceleration
+    force = result.pair_force
+    assert len(force) == 3 and not force[0].has(sympy.Symbol("m_i"))
+    assert force[0].free_symbols & {sympy.Symbol("dx")} and sympy.simplify(
+        force[0] - sympy.Symbol("m_i") * law.pair_terms()[0]) == 0
     per_target = MessageDistiller(backend=fast, node_form="components").distill(
         graphs, edges, spec)
     assert per_target.vector_node_equation is None and len(per_target.node_equations) == 3
@@ -424,6 +429,8 @@ def test_composed_law_with_absolute_positions_predicts_like_the_symbolic_model()
     node = 2 * phi1 / m - 0.5 * x
     law = compose(node, [dx * (r - 1) / r], ["x", "y", "m"], [0, 1])
     assert {s.name for s in law.free_symbols} == {"x_i", "m_i", "dx", "r"}
+    # a node law without messages composes without an empty pair sum
+    assert compose(-0.5 * x, [dx], ["x", "y", "m"], [0, 1]) == -0.5 * sympy.Symbol("x_i")
     X = np.random.default_rng(0).normal(size=(5, 3, 3))
     X[..., 2] = np.exp(X[..., 2])
     composed = ComposedLaw(["ax"], [law], ["x", "y", "m"], [0, 1], CompleteGraph())

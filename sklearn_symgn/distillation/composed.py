@@ -73,8 +73,9 @@ def compose(node_expression, edge_expressions, feature_names, position_columns):
             _receiver_symbols(c, feature_names, position_columns) is not None
             for c in coefficients):
         rest = node_expression.subs({p: 0 for p in phis}).xreplace(rename)
-        pair = sum(c.xreplace(rename) * e for c, e in zip(coefficients, edge_expressions))
-        return PairSum(sympy.factor_terms(sympy.simplify(pair))) + sympy.simplify(rest)
+        pair = sympy.factor_terms(sympy.simplify(
+            sum(c.xreplace(rename) * e for c, e in zip(coefficients, edge_expressions))))
+        return (0 if pair == 0 else PairSum(pair)) + sympy.simplify(rest)
     sums = {p: PairSum(e) for p, e in zip(phis, edge_expressions)}
     # the receiver's own features, absolute positions included, as ``<c>_i``
     receiver = {sympy.Symbol(n): sympy.Symbol(f"{n}_i") for n in feature_names}
@@ -136,6 +137,16 @@ class ComposedLaw(GraphScoreMixin, RegressorMixin, BaseEstimator):
             for e in self.expressions
         ])
         return inputs.shape_output(pred, tuple(self.node_target_shape))
+
+    def pair_terms(self):
+        """The summand ``f`` of each target's ``Σ_j f`` (node factors moved inside), or
+        ``None`` for a target that is not one pair sum plus node terms."""
+        terms = []
+        for expr in self.expressions:
+            sums = list(expr.atoms(PairSum))
+            rest = expr - sums[0] if len(sums) == 1 else None
+            terms.append(None if rest is None or rest.has(PairSum) else sums[0].args[0])
+        return terms
 
     def simplified(self, digits=3):
         """The expressions with rounded constants, simplified for reading."""

@@ -27,7 +27,7 @@ from .composed import ComposedLaw, compose
 from .model import SymbolicGraphModel
 from .node_law import VectorLayout, component_equations
 from .results import MessageDistillation
-from .variables import edge_variables, node_variables, sum_at_receivers
+from .variables import edge_variables, inertial_mass_column, node_variables, sum_at_receivers
 
 __all__ = ["HEAVY_TAIL_RATIO", "VECTOR_R2", "MessageDistiller"]
 
@@ -221,10 +221,11 @@ class MessageDistiller(BaseDistiller):
             model = SymbolicGraphModel(edge_equations, node_equations, model.feature_names,
                                        model.position_columns, spec.graph,
                                        spec.node_target_shape)
+        law = _composed(edge_equations, node_equations, spec)
         return MessageDistillation(
             edge_equations, node_equations, model, components, significance, share, form,
-            quantile, transform, residual, radial, vector,
-            _composed(edge_equations, node_equations, spec), form_scores,
+            quantile, transform, residual, radial, vector, law, form_scores,
+            _pair_force(law, spec),
         )
 
     def _targets(self, graphs, spec):
@@ -412,6 +413,16 @@ def _composed(edge_equations, node_equations, spec):
     return ComposedLaw([eq.target for eq in node_equations], expressions,
                        list(spec.feature_names), list(spec.position_columns), spec.graph,
                        spec.node_target_shape)
+
+
+def _pair_force(law, spec):
+    """The pair force in physical units: each acceleration's pair term times ``m_i``."""
+    terms = law.pair_terms()
+    if spec.n_targets != len(spec.position_columns) or any(t is None for t in terms):
+        return None
+    mass = inertial_mass_column(spec.feature_names)
+    factor = 1 if mass is None else sympy.Symbol(f"{spec.feature_names[mass]}_i")
+    return [sympy.simplify(factor * term) for term in terms]
 
 
 def _profile_of(equation, radial, variables, dim):

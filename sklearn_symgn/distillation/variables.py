@@ -58,3 +58,9 @@ def sum_at_receivers(values, receivers, n_nodes):
     out = np.zeros((n_nodes, values.shape[1]))
     np.add.at(out, receivers, values)
     return out
+
+
+def inertial_mass_column(feature_names):
+    """Index of the one feature named ``m`` or ``mass`` (any case), else ``None``."""
+    masses = [k for k, n in enumerate(feature_names) if str(n).lower() in ("m", "mass")]
+    return masses[0] if len(masses) == 1 else None
