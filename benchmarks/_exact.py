@@ -17,7 +17,7 @@ def pair_term(model):
     pair = sums[0].args[0]
     # the part of the law that depends on the sum (a node term such as ``-k v_x`` is not a pair
     # term), as a factor times the sum (e.g. ``Σ_j f`` divided by ``m_i``)
-    _, dependent = sympy.expand(expression).as_independent(sums[0], as_Add=True)
+    _, dependent = expression.as_independent(sums[0], as_Add=True)
     factor = sympy.simplify(dependent / sums[0])
     if factor.has(sums[0]):
         return None

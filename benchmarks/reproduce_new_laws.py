@@ -106,7 +106,16 @@ def run_system(law, dim, *, n_samples, seed, quick):
         row[f"fresh_r2_{key}_network"] = model.score(X_new, y_new)
     row["recovered_exact"] = bool(row["exact_form"]) and min(
         row["fresh_r2_in_range_equations"], row["fresh_r2_spread_equations"]) >= 0.99
+    row["model"] = model
     return row
+
+
+def _save(model, path):
+    import joblib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    return str(path)
 
 
 def main(argv=None):
@@ -116,6 +125,8 @@ def main(argv=None):
     parser.add_argument("--n-samples", type=int, default=6000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for smoke tests")
+    parser.add_argument("--save-models", action="store_true",
+                        help="pickle every fitted model to models/<system>.joblib under --out")
     parser.add_argument("--out", default="benchmarks/results/new_laws")
     args = parser.parse_args(argv)
     if args.quick:
@@ -129,6 +140,11 @@ def main(argv=None):
                 row = run_system(law, dim, n_samples=args.n_samples, seed=args.seed,
                                  quick=args.quick)
                 row["cpu_threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
+                if args.save_models:
+                    row["model_file"] = _save(row.pop("model"),
+                                              out / "models" / f"{law}-{dim}.joblib")
+                else:
+                    row.pop("model")
                 rows.append(row)
                 log.write(json.dumps(row) + "\n")
                 log.flush()

@@ -154,6 +154,7 @@ def run_system(law, *, n_traj, n_snapshots, seed, quick):
         row[f"fresh_r2_{key}_network"] = r2_score(y_new, model.predict(new))
     row["recovered_exact"] = bool(row["exact_form"]) and min(
         row["fresh_r2_in_range_equations"], row["fresh_r2_spread_equations"]) >= 0.99
+    row["model"] = model
     return row
 
 
@@ -166,6 +167,14 @@ def _pair_target(law, receivers, senders):
     return LAWS[law]["strength"] * receivers[:, 4] * senders[:, 4] * delta / r**3
 
 
+def _save(model, path):
+    import joblib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, path)
+    return str(path)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--laws", nargs="+", default=list(LAWS), choices=list(LAWS))
@@ -174,6 +183,8 @@ def main(argv=None):
                         help="snapshots per trajectory (every 10 steps of 0.01)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for smoke tests")
+    parser.add_argument("--save-models", action="store_true",
+                        help="pickle every fitted model to models/<system>.joblib under --out")
     parser.add_argument("--out", default="benchmarks/results/nri")
     args = parser.parse_args(argv)
     if args.quick:
@@ -186,6 +197,10 @@ def main(argv=None):
             row = run_system(law, n_traj=args.n_trajectories, n_snapshots=args.n_snapshots,
                              seed=args.seed, quick=args.quick)
             row["cpu_threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
+            if args.save_models:
+                row["model_file"] = _save(row.pop("model"), out / "models" / f"{law}.joblib")
+            else:
+                row.pop("model")
             rows.append(row)
             log.write(json.dumps(row) + "\n")
             log.flush()
