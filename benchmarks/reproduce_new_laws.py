@@ -1,11 +1,13 @@
 """Force laws that are not among the paper's 12, with log-normal masses, at the defaults.
 
-Two laws of this benchmark's own (the library's simulator does not know them):
+Laws of this benchmark's own (the library's simulator does not know them):
 
 * ``inverse-cube``: a repulsion independent of the masses, ``F_ij = 0.5 (x_i - x_j) / r⁴`` (a
   ``1/r³`` force), so ``a_i = Σ_j F_ij / m_i``;
 * ``mass-spring``: springs of rest length 1.5 whose stiffness is the product of the masses,
-  ``F_ij = -0.5 m_i m_j (r - 1.5) (x_i - x_j) / r``, so ``a_i`` does not depend on ``m_i``.
+  ``F_ij = -0.5 m_i m_j (r - 1.5) (x_i - x_j) / r``, so ``a_i`` does not depend on ``m_i``;
+* ``soft-core``: a repulsion that stays finite at contact, ``F_ij = 2 (x_i - x_j) / (r² + 1)``,
+  so ``a_i = Σ_j F_ij / m_i``.
 
 Bodies start at ``N(0, 1)`` positions and velocities with masses ``exp(N(0, 1))`` and are integrated
 with the library's fourth-order Runge-Kutta integrator (``dt = 0.005``, a snapshot every 5 steps,
@@ -33,6 +35,7 @@ from _exact import check_pair_law
 LAWS = {
     "inverse-cube": ["dx/(m_i*r**4)"],
     "mass-spring": ["dx*m_j", "dx*m_j/r"],
+    "soft-core": ["dx/(m_i*(r**2 + 1))"],
 }
 DT, SAMPLE_EVERY, MIN_DISTANCE = 0.005, 5, 0.5
 
@@ -46,6 +49,8 @@ def pair_accelerations(law, X, dim):
     m_i, m_j = mass[..., :, None, None], mass[..., None, :, None]
     if law == "inverse-cube":
         return other * 0.5 * delta / r**4 / m_i
+    if law == "soft-core":
+        return other * 2.0 * delta / (r**2 + 1) / m_i
     return other * -0.5 * m_j * (r - 1.5) * delta / r
 
 
