@@ -19,7 +19,7 @@ def pair_term(model):
     # term), as a factor times the sum (e.g. ``Σ_j f`` divided by ``m_i``)
     _, dependent = expression.as_independent(sums[0], as_Add=True)
     factor = sympy.simplify(dependent / sums[0])
-    if factor.has(sums[0]):
+    if factor.has(PairSum):
         return None
     q_i, q_j = sympy.symbols("q_i q_j")  # charges of ±1: 1/q is q
     return (factor * pair).xreplace({1 / q_i: q_i, 1 / q_j: q_j})
