@@ -93,3 +93,30 @@ def test_own_law_benchmarks_quick(name, tmp_path, capsys):
             assert key in row, key
         assert "Σ_j" in row["composed_law"] and isinstance(row["exact_form"], bool)
     assert "seed 0" in capsys.readouterr().out
+
+
+def test_pair_term_of_composed_laws():
+    """The exact-form check reads the pair term of a composed law; a law that is not linear in
+    its pair sum has none."""
+    import types
+
+    import sympy
+
+    from sklearn_symgn.distillation.composed import PairSum
+
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from _exact import pair_term
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    dx, r, m_i, vx_i = sympy.symbols("dx r m_i vx_i")
+
+    def term(expression):
+        law = types.SimpleNamespace(sympy=lambda: [expression])
+        return pair_term(types.SimpleNamespace(composed_law_=law))
+
+    spring = 2 * dx * (r - 1) / r
+    assert sympy.simplify(term(PairSum(spring / m_i)) - spring / m_i) == 0
+    damped = PairSum(spring) / m_i - sympy.Rational(1, 2) * vx_i / m_i
+    assert sympy.simplify(term(damped) - spring / m_i) == 0
+    assert term(vx_i / (m_i * PairSum(spring) + 3 * PairSum(spring) ** 2)) is None
