@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _cli import parse_value
 from _exact import check_pair_law
 
 LAWS = {
@@ -79,7 +80,7 @@ def simulate(law, n_samples, dim, rng, spread=1.0, min_distance=MIN_DISTANCE):
     return X, accelerations(law, X, dim)
 
 
-def run_system(law, dim, *, n_samples, seed, quick):
+def run_system(law, dim, *, n_samples, seed, quick, overrides=None):
     from sklearn_symgn import SymbolicGNRegressor
 
     rng = np.random.default_rng(seed)
@@ -88,8 +89,8 @@ def run_system(law, dim, *, n_samples, seed, quick):
     n_train = int(0.8 * n_samples)
     params = {"max_epochs": 2, "hidden_layer_sizes": (32, 32)} if quick else {}
     model = SymbolicGNRegressor(feature_names=names, position_columns=list("xyz"[:dim]),
-                                random_state=seed, **params)
-    row = {"law": law, "dim": dim, "seed": seed, "n_train": n_train}
+                                random_state=seed, **params, **(overrides or {}))
+    row = {"law": law, "dim": dim, "seed": seed, "n_train": n_train, **(overrides or {})}
     start = time.perf_counter()
     model.fit(X[:n_train], y[:n_train])
     row["train_s"] = time.perf_counter() - start
@@ -129,6 +130,8 @@ def main(argv=None):
     parser.add_argument("--dims", nargs="+", type=int, default=[2], choices=[2, 3])
     parser.add_argument("--n-samples", type=int, default=6000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
+                        help="estimator parameters to override (not the defaults: diagnostics)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for smoke tests")
     parser.add_argument("--save-models", action="store_true",
                         help="pickle every fitted model to models/<system>.joblib under --out")
@@ -136,6 +139,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.n_samples = 200
+    overrides = {k: parse_value(v) for k, v in (item.split("=", 1) for item in args.set)}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -143,7 +147,7 @@ def main(argv=None):
         for law in args.laws:
             for dim in args.dims:
                 row = run_system(law, dim, n_samples=args.n_samples, seed=args.seed,
-                                 quick=args.quick)
+                                 quick=args.quick, overrides=overrides)
                 row["cpu_threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
                 if args.save_models:
                     row["model_file"] = _save(row.pop("model"),
