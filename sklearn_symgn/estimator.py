@@ -1,5 +1,6 @@
 """The message-passing estimator: a graph network with sparse messages, distilled into equations."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,11 +13,16 @@ from .base import BaseGraphRegressor, feature_scales
 from .distillation import MessageDistiller, NetworkSpec
 from .distillation.variables import inertial_mass_column
 from .graphs.inputs import to_graph_input
-from .messages import record_messages
+from .messages import messages_are_silent, record_messages
 from .models import GraphNetwork, InteractionLayer
 from .models.strategies import STRATEGIES, make_strategy
 
 __all__ = ["SymbolicGNRegressor"]
+
+#: Training graphs on which ``fit`` checks for a degenerate network.
+DEGENERACY_GRAPHS = 256
+#: Training R² below which ``fit`` warns that the network learned nothing.
+DEGENERATE_R2 = 0.05
 
 
 class SymbolicGNRegressor(BaseGraphRegressor):
@@ -334,8 +340,31 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         return shift, scale, y_scale
 
     def _after_fit(self, X, y):
+        self._warn_if_degenerate(X, y)
         if self.predict_with == "equations":
             self.distill(X, y)
+
+    def _warn_if_degenerate(self, X, y):
+        """Warn when training left nothing to learn from: messages without signal (a collapse)
+        or a network that does not explain its own training targets (R² ≈ 0). Checked on the
+        first ``DEGENERACY_GRAPHS`` training graphs."""
+        n = DEGENERACY_GRAPHS
+        sample, targets = X[:n], None if y is None else np.asarray(y)[:n]
+        causes = []
+        if messages_are_silent(self.edge_messages(sample).messages):
+            causes.append("the messages carry no signal (every component's standard deviation "
+                          "over the edges is below 1e-4)")
+        r2 = BaseGraphRegressor.score(self, sample, targets)
+        if r2 < DEGENERATE_R2:
+            causes.append(f"the network explains its training targets to R² {r2:.3f} only")
+        if causes:
+            warnings.warn(
+                "Training looks degenerate: " + "; ".join(causes) + ". Likely causes: a message "
+                "penalty too strong (lower l1_strength/kl_strength), too few epochs (raise "
+                "max_epochs), an augmentation that hides the signal (lower translation_std), or "
+                "a learning rate too high or low (lr). distill() refuses messages without "
+                "signal.", UserWarning, stacklevel=4,
+            )
 
     # -------------------------------------------------------------------------- predict
     def torch_module(self):

@@ -178,3 +178,29 @@ def test_node_model_is_translation_invariant_by_default(spring_data):
     assert absolute.node_columns_ == list(range(6))
     with pytest.raises(ValueError, match="node_columns"):
         SymbolicGNRegressor(**TINY, feature_names=names, node_columns=["w"]).fit(X[:50], y[:50])
+
+
+def test_fit_warns_when_training_is_degenerate(spring_data):
+    """A penalty that silences the messages is reported by fit and refused by distill; a
+    network that learned its targets is not."""
+    import warnings
+
+    from skorch.callbacks import Callback
+
+    class Silence(Callback):  # a forced collapse: the edge model's output becomes constant
+        def on_train_end(self, net, **kwargs):
+            with torch.no_grad():
+                net.module_.layer.edge_model[-1].weight.zero_()
+
+    X, y, _, _ = spring_data
+    with pytest.warns(UserWarning, match="messages carry no signal"):
+        silenced = SymbolicGNRegressor(**TINY, callbacks=[Silence()]).fit(X, y)
+    with pytest.raises(ValueError, match="messages carry no signal"):
+        silenced.distill(X, y)
+    with pytest.warns(UserWarning, match="R² -?0\\.0"):
+        SymbolicGNRegressor(**{**TINY, "max_epochs": 1}, lr=1e-6).fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        SymbolicGNRegressor(hidden_layer_sizes=(32,), max_epochs=30, batch_size=16, lr=1e-2,
+                            random_state=0).fit(X, y)
+    assert not [w for w in caught if "degenerate" in str(w.message)]

@@ -230,7 +230,7 @@ def test_distill_without_significant_messages(spring_data):
     last = model.net_.module_.layer.edge_model[-1]
     with torch.no_grad():
         last.weight.zero_()
-    with pytest.raises(ValueError, match="messages are constant"):
+    with pytest.raises(ValueError, match="messages carry no signal"):
         model.distill(X, y)
 
 

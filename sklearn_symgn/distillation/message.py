@@ -20,6 +20,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import Int
+from ..messages import messages_are_silent
 from ..symbolic import Equation
 from .base import BaseDistiller, timed_search
 from .central import MESSAGE_FORMS, central_equations, radial_profile, resolve_message_form
@@ -260,12 +261,12 @@ class MessageDistiller(BaseDistiller):
         variance = edges.messages.var(axis=0)
         share = variance[components] / max(variance.sum(), np.finfo(float).tiny)
         selected = edges.messages[:, components].astype(np.float64)
-        # float32 noise: a constant edge model still shows std ~1e-6 of its output's magnitude
-        if np.all(selected.std(axis=0) <= 1e-5 * np.maximum(1.0, np.abs(selected).mean(axis=0))):
+        if messages_are_silent(selected):
             raise ValueError(
-                "The network's messages are constant (no significant message components): "
-                "there is nothing to distil. The message penalty may be too strong (lower "
-                "`l1_strength` or `kl_strength`) or training too short (raise `max_epochs`)."
+                "The network's messages carry no signal (no component varies measurably over "
+                "the edges): there is nothing to distil. The message penalty may be too strong "
+                "(lower `l1_strength` or `kl_strength`), training too short (raise "
+                "`max_epochs`), or an augmentation (`translation_std`) too large."
             )
         if share.sum() < SPARSE_SHARE and width > k:
             warnings.warn(
