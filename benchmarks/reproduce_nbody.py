@@ -113,6 +113,8 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
            "max_epochs": max_epochs, **recipe, **(overrides or {}), **(distill_params or {})}
     if load_model is not None:  # re-analysis of a saved network: same data, no training
         model = joblib.load(load_model)
+        if not hasattr(model, "node_columns"):  # pickled before the parameter existed: its
+            model.node_columns = None           # node model sees every column
         # the pickled distiller may predate the current distiller's parameters: use today's
         model.distiller = distiller
         model.set_params(**(overrides or {}))
