@@ -230,3 +230,24 @@ def test_operon_budget_is_in_generations_and_the_safety_cap_warns(monkeypatch):
     with pytest.warns(RuntimeWarning, match="wall-clock cap max_time"):
         OperonBackend(generations=5, population_size=50, max_time=1, random_state=0).fit(
             X, X[:, 0], ["a", "b"])
+
+
+def test_operon_early_stopping_rules():
+    """An exact law stops at the first look; a noisy one once its chosen row has settled (after
+    20 generations); piecewise operators need the chosen row to stay over a longer window; the
+    count is repeatable; early_stopping=False runs every generation."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1, 2, size=(400, 2))
+    kwargs = {"max_time": None, "generations": 60, "population_size": 200, "random_state": 0}
+    exact = OperonBackend(**kwargs).fit(X, X[:, 0] * X[:, 1], ["a", "b"])
+    assert exact.generations_run_ == [5] and str(exact.equation_.simplified()) == "a*b"
+    noisy_y = X[:, 0] * X[:, 1] + rng.normal(scale=0.05, size=400)
+    noisy = OperonBackend(**kwargs).fit(X, noisy_y, ["a", "b"])
+    assert 20 <= noisy.generations_run_[0] < 60
+    assert OperonBackend(**kwargs).fit(X, noisy_y, ["a", "b"]).generations_run_ == \
+        noisy.generations_run_
+    steps = OperonBackend(**kwargs, binary_operators=("add", "mul", "fmin")).fit(
+        X, noisy_y, ["a", "b"])
+    assert steps.generations_run_[0] >= max(25, noisy.generations_run_[0])
+    full = OperonBackend(**kwargs, early_stopping=False).fit(X, noisy_y, ["a", "b"])
+    assert full.generations_run_ == [60]

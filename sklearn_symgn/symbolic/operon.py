@@ -20,6 +20,8 @@ CHECK_EVERY = 5
 #: Looks without a 1 % improvement (of the front's best error, or of the row the "best" rule
 #: would choose) after which the search stops.
 PLATEAU_ROUNDS = 2
+#: Looks over which the chosen row must stay for a search with piecewise operators to stop.
+PIECEWISE_PLATEAU_ROUNDS = 4
 #: Generations before a plateau may stop the search.
 MIN_GENERATIONS = 20
 
@@ -57,9 +59,10 @@ class OperonBackend(SymbolicBackend):
         Check the front every 5 generations and stop when its most accurate expression
         explains the searched rows to R² ≥ 1 - 1e-6, or, after at least 20 generations, when
         over the last 10 either its best error has improved by less than 1 % or the row the
-        ``"best"`` rule would choose has kept its length and improved by less than 1 % (not
-        with the piecewise operators ``floor``, ``ceil``, ``fmin``, ``fmax``, whose laws
-        improve in jumps). Decided on generation counts, so repeatable.
+        ``"best"`` rule would choose has kept its length and improved by less than 1 % (with
+        the piecewise operators ``floor``, ``ceil``, ``fmin``, ``fmax``, whose laws improve
+        in jumps, only the latter, over the last 20). Decided on generation counts, so
+        repeatable.
     population_size : int, default=1000
         Individuals per generation.
     max_length : int, default=15
@@ -83,6 +86,16 @@ class OperonBackend(SymbolicBackend):
     prune_tolerance : float, default=1e-3
         Largest loss of R² on the held-out rows for which an additive term of the chosen
         expression is removed (constants refitted); ``0`` keeps every term.
+
+    Attributes
+    ----------
+    equation_ : Equation
+        The fitted front and the chosen expression.
+    feature_names_ : list of str
+        Names of the input columns.
+    generations_run_ : list of int
+        Generations each restart ran (fewer than ``generations`` where early stopping ended
+        it).
 
     Examples
     --------
@@ -178,6 +191,7 @@ class OperonBackend(SymbolicBackend):
                 "max_time or lower generations/population_size for repeatable results.",
                 RuntimeWarning, stacklevel=4,
             )
+        self.generations_run_.append(done)
         return engine.pareto_front_
 
     def _converged(self, history, variance):
@@ -188,13 +202,14 @@ class OperonBackend(SymbolicBackend):
             return False
         if history[-1][0] <= 1e-6 * variance:
             return True
-        if PIECEWISE & {*self.binary_operators, *self.unary_operators}:
-            return False  # step laws improve in jumps after long flat stretches
-        plateau = PLATEAU_ROUNDS
+        # step laws improve in jumps after long flat stretches: with piecewise operators only
+        # a chosen row that has stayed over a longer window stops the search
+        piecewise = bool(PIECEWISE & {*self.binary_operators, *self.unary_operators})
+        plateau = PIECEWISE_PLATEAU_ROUNDS if piecewise else PLATEAU_ROUNDS
         if len(history) * CHECK_EVERY < MIN_GENERATIONS or len(history) <= plateau:
             return False
         (best, chosen), (best_then, chosen_then) = history[-1], history[-1 - plateau]
-        stalled = best > 0.99 * best_then
+        stalled = best > 0.99 * best_then and not piecewise
         settled = chosen[0] == chosen_then[0] and chosen[1] > 0.99 * chosen_then[1]
         return stalled or settled
 
@@ -202,7 +217,7 @@ class OperonBackend(SymbolicBackend):
         # copies: the engine rejects read-only buffers
         X = np.array(X, dtype=np.float64, order="C")
         y = np.array(y, dtype=np.float64)
-        rows = []
+        rows, self.generations_run_ = [], []
         for restart in range(self.n_restarts):
             seed = None if self.random_state is None else self.random_state + restart
             for entry in self._evolve(X, y, seed):
