@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
@@ -12,7 +13,7 @@ from ._validation import check_columns
 from .base import BaseGraphRegressor, feature_scales
 from .distillation import MessageDistiller, NetworkSpec
 from .distillation.variables import inertial_mass_column
-from .graphs.inputs import to_graph_input
+from .graphs.inputs import is_graph_list, to_graph_input
 from .messages import messages_are_silent, record_messages
 from .models import GraphNetwork, InteractionLayer
 from .models.strategies import STRATEGIES, make_strategy
@@ -349,12 +350,16 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         or a network that does not explain its own training targets (R² ≈ 0). Checked on the
         first ``DEGENERACY_GRAPHS`` training graphs."""
         n = DEGENERACY_GRAPHS
-        sample, targets = X[:n], None if y is None else np.asarray(y)[:n]
+        sample = X[:n] if is_graph_list(X) else np.asarray(X)[:n]
+        targets = None if y is None else np.asarray(y)[:n]
         causes = []
         if messages_are_silent(self.edge_messages(sample).messages):
             causes.append("the messages carry no signal (every component's standard deviation "
                           "over the edges is below 1e-4)")
-        r2 = BaseGraphRegressor.score(self, sample, targets)
+        pred = BaseGraphRegressor.predict(self, sample)  # the network's, whatever predict_with
+        truth = to_graph_input(self, sample, targets, reset=False, require_y=True,
+                               dtype=np.float64).node_targets()
+        r2 = r2_score(truth.reshape(-1, self.n_targets_), pred.reshape(-1, self.n_targets_))
         if r2 < DEGENERATE_R2:
             causes.append(f"the network explains its training targets to R² {r2:.3f} only")
         if causes:

@@ -21,7 +21,7 @@ CHECK_EVERY = 5
 #: would choose) after which the search stops.
 PLATEAU_ROUNDS = 2
 #: Looks over which the chosen row must stay for a search with piecewise operators to stop.
-PIECEWISE_PLATEAU_ROUNDS = 4
+PIECEWISE_PLATEAU_ROUNDS = 10
 #: Generations before a plateau may stop the search.
 MIN_GENERATIONS = 20
 
@@ -61,7 +61,7 @@ class OperonBackend(SymbolicBackend):
         over the last 10 either its best error has improved by less than 1 % or the row the
         ``"best"`` rule would choose has kept its length and improved by less than 1 % (with
         the piecewise operators ``floor``, ``ceil``, ``fmin``, ``fmax``, whose laws improve
-        in jumps, only the latter, over the last 20). Decided on generation counts, so
+        in jumps, only the latter, over the last 50). Decided on generation counts, so
         repeatable.
     population_size : int, default=1000
         Individuals per generation.
