@@ -1,5 +1,8 @@
 """Helpers shared by the benchmark scripts' command lines."""
 
+import json
+import os
+
 
 def parse_value(text):
     """``"3"`` → 3, ``"0.5"`` → 0.5, anything else stays a string."""
@@ -9,3 +12,24 @@ def parse_value(text):
         except ValueError:
             pass
     return text
+
+
+def parse_assignments(items):
+    """``["l1_strength=3", "regularization=bottleneck"]`` → ``{"l1_strength": 3, ...}``."""
+    return {k: parse_value(v) for k, v in (item.split("=", 1) for item in items)}
+
+
+def record_row(row, log, model_path=None):
+    """Note the thread count, pickle ``row["model"]`` to ``model_path`` (or drop it), and append
+    the row to the open JSON-lines ``log``."""
+    import joblib
+
+    row["cpu_threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
+    model = row.pop("model")
+    if model_path is not None:
+        model_path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump(model, model_path)
+        row["model_file"] = str(model_path)
+    log.write(json.dumps(row) + "\n")
+    log.flush()
+    return row

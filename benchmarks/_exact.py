@@ -6,23 +6,14 @@ import sympy
 
 
 def pair_term(model):
-    """The summand of the composed law's first target (``Σ_j pair``), or ``None`` when the law
-    is not one pair sum (a node law that is not linear in the messages)."""
-    from sklearn_symgn.distillation.composed import PairSum
-
-    expression = model.composed_law_.sympy()[0]
-    sums = list(expression.atoms(PairSum))
-    if len(sums) != 1 or expression.has(sympy.Symbol("phi1")):
+    """The pair term of the composed law's first target (``ComposedLaw.pair_terms``), with
+    ``1/q`` written ``q`` (charges of ±1), or ``None`` when the law is not linear in one pair
+    sum."""
+    pair = model.composed_law_.pair_terms()[0]
+    if pair is None:
         return None
-    pair = sums[0].args[0]
-    # the part of the law that depends on the sum (a node term such as ``-k v_x`` is not a pair
-    # term), as a factor times the sum (e.g. ``Σ_j f`` divided by ``m_i``)
-    _, dependent = expression.as_independent(sums[0], as_Add=True)
-    factor = sympy.simplify(dependent / sums[0])
-    if factor.has(PairSum):
-        return None
-    q_i, q_j = sympy.symbols("q_i q_j")  # charges of ±1: 1/q is q
-    return (factor * pair).xreplace({1 / q_i: q_i, 1 / q_j: q_j})
+    q_i, q_j = sympy.symbols("q_i q_j")
+    return pair.xreplace({1 / q_i: q_i, 1 / q_j: q_j})
 
 
 def check_pair_law(model, x_receiver, x_sender, target, shapes, feature_names):

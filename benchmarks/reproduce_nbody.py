@@ -34,7 +34,7 @@ from pathlib import Path
 
 import joblib
 import numpy as np
-from _cli import parse_value
+from _cli import parse_assignments
 from _exact import check_pair_law
 
 LAWS = ("spring", "r1", "r2", "charge", "damped", "discontinuous")
@@ -280,9 +280,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.n_samples, args.max_epochs = 400, 2
-    overrides = {k: parse_value(v) for k, v in (item.split("=", 1) for item in args.set)}
-    distill_params = {k: parse_value(v)
-                      for k, v in (item.split("=", 1) for item in args.distill_set)}
+    overrides = parse_assignments(args.set)
+    distill_params = parse_assignments(args.distill_set)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []

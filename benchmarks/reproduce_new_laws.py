@@ -24,13 +24,11 @@ Usage::
 """
 
 import argparse
-import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
-from _cli import parse_value
+from _cli import parse_assignments, record_row
 from _exact import check_pair_law
 
 LAWS = {
@@ -116,14 +114,6 @@ def run_system(law, dim, *, n_samples, seed, quick, overrides=None):
     return row
 
 
-def _save(model, path):
-    import joblib
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path)
-    return str(path)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--laws", nargs="+", default=list(LAWS), choices=list(LAWS))
@@ -139,7 +129,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.n_samples = 200
-    overrides = {k: parse_value(v) for k, v in (item.split("=", 1) for item in args.set)}
+    overrides = parse_assignments(args.set)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -148,15 +138,8 @@ def main(argv=None):
             for dim in args.dims:
                 row = run_system(law, dim, n_samples=args.n_samples, seed=args.seed,
                                  quick=args.quick, overrides=overrides)
-                row["cpu_threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
-                if args.save_models:
-                    row["model_file"] = _save(row.pop("model"),
-                                              out / "models" / f"{law}-{dim}.joblib")
-                else:
-                    row.pop("model")
-                rows.append(row)
-                log.write(json.dumps(row) + "\n")
-                log.flush()
+                rows.append(record_row(row, log, out / "models" / f"{law}-{dim}.joblib"
+                                       if args.save_models else None))
                 print(f"{law}-{dim} seed {args.seed}: test R² {row['test_r2']:.4f}, exact "
                       f"{row['exact_form']}, fresh R² {row['fresh_r2_in_range_equations']:.4f}"
                       f" / {row['fresh_r2_spread_equations']:.4f}, {row['train_s']:.0f} s + "

@@ -25,12 +25,11 @@ Usage::
 """
 
 import argparse
-import json
-import os
 import time
 from pathlib import Path
 
 import numpy as np
+from _cli import record_row
 from _exact import check_pair_law
 
 N_BODIES, BOX, DT, SAMPLE_EVERY = 5, 5.0, 0.01, 10
@@ -167,14 +166,6 @@ def _pair_target(law, receivers, senders):
     return LAWS[law]["strength"] * receivers[:, 4] * senders[:, 4] * delta / r**3
 
 
-def _save(model, path):
-    import joblib
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, path)
-    return str(path)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--laws", nargs="+", default=list(LAWS), choices=list(LAWS))
@@ -196,14 +187,8 @@ def main(argv=None):
         for law in args.laws:
             row = run_system(law, n_traj=args.n_trajectories, n_snapshots=args.n_snapshots,
                              seed=args.seed, quick=args.quick)
-            row["cpu_threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
-            if args.save_models:
-                row["model_file"] = _save(row.pop("model"), out / "models" / f"{law}.joblib")
-            else:
-                row.pop("model")
-            rows.append(row)
-            log.write(json.dumps(row) + "\n")
-            log.flush()
+            rows.append(record_row(row, log, out / "models" / f"{law}.joblib"
+                                   if args.save_models else None))
             print(f"{law} seed {args.seed}: test R² {row['test_r2']:.4f}, exact "
                   f"{row['exact_form']}, fresh R² {row['fresh_r2_in_range_equations']:.4f} / "
                   f"{row['fresh_r2_spread_equations']:.4f}, {row['train_s']:.0f} s + "

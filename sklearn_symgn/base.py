@@ -222,11 +222,11 @@ default=None
         """The penalty strategy given to the skorch net (``None``: no penalty)."""
         return None
 
-    def _epochs(self, n_train):
-        """``max_epochs``, or for ``"auto"`` the epochs that give ``AUTO_STEPS`` steps."""
+    def _epochs(self, batches):
+        """``max_epochs``, or for ``"auto"`` the epochs of ``batches`` batches that give
+        ``AUTO_STEPS`` steps."""
         if self.max_epochs != "auto":
             return self.max_epochs
-        batches = max(1, -(-n_train // self.batch_size))
         low, high = self.AUTO_EPOCHS
         return int(min(high, max(low, -(-self.AUTO_STEPS // batches))))
 
@@ -234,8 +234,9 @@ default=None
         n_train = n_graphs if self.validation_fraction is None else n_graphs - int(
             np.ceil(self.validation_fraction * n_graphs)
         )
-        self.max_epochs_ = self._epochs(n_train)
-        steps = self.max_epochs_ * max(1, -(-n_train // self.batch_size))
+        batches = max(1, -(-n_train // self.batch_size))
+        self.max_epochs_ = self._epochs(batches)
+        steps = self.max_epochs_ * batches
         scheduler = LRScheduler(
             policy=torch.optim.lr_scheduler.OneCycleLR, max_lr=self.lr, total_steps=steps,
             final_div_factor=1e5, step_every="batch",

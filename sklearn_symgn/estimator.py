@@ -14,7 +14,7 @@ from .base import BaseGraphRegressor, feature_scales
 from .distillation import MessageDistiller, NetworkSpec
 from .distillation.variables import inertial_mass_column
 from .graphs.inputs import is_graph_list, to_graph_input
-from .messages import messages_are_silent, record_messages
+from .messages import SILENT_MESSAGE_STD, messages_are_silent, record_messages
 from .models import GraphNetwork, InteractionLayer
 from .models.strategies import STRATEGIES, make_strategy
 
@@ -355,7 +355,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         causes = []
         if messages_are_silent(self.edge_messages(sample).messages):
             causes.append("the messages carry no signal (every component's standard deviation "
-                          "over the edges is below 1e-4)")
+                          f"over the edges is below {SILENT_MESSAGE_STD:g})")
         pred = BaseGraphRegressor.predict(self, sample)  # the network's, whatever predict_with
         truth = to_graph_input(self, sample, targets, reset=False, require_y=True,
                                dtype=np.float64).node_targets()

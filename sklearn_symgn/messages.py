@@ -10,6 +10,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+__all__ = ["EdgeMessages"]
+
 #: Largest standard deviation of a message component (in the network's units: standardised
 #: features, targets scaled to about 1) below which the messages carry no signal. Trained
 #: networks that pass a law send components of std 1e-2 to 1e-1; collapsed ones about 1e-6.
@@ -20,8 +22,6 @@ def messages_are_silent(messages):
     """True when no component of ``messages`` ``(E, M)`` varies measurably over the edges."""
     messages = np.asarray(messages, dtype=np.float64)
     return bool(len(messages) == 0 or messages.std(axis=0).max() < SILENT_MESSAGE_STD)
-
-__all__ = ["EdgeMessages"]
 
 
 @dataclass

@@ -102,7 +102,8 @@ def test_pair_term_of_composed_laws():
 
     import sympy
 
-    from sklearn_symgn.distillation.composed import PairSum
+    from sklearn_symgn.distillation.composed import ComposedLaw, PairSum
+    from sklearn_symgn.graphs import CompleteGraph
 
     sys.path.insert(0, str(BENCHMARKS))
     try:
@@ -112,7 +113,7 @@ def test_pair_term_of_composed_laws():
     dx, r, m_i, vx_i = sympy.symbols("dx r m_i vx_i")
 
     def term(expression):
-        law = types.SimpleNamespace(sympy=lambda: [expression])
+        law = ComposedLaw(["ax"], [expression], ["x", "vx", "m"], [0], CompleteGraph())
         return pair_term(types.SimpleNamespace(composed_law_=law))
 
     spring = 2 * dx * (r - 1) / r

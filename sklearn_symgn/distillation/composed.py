@@ -139,14 +139,10 @@ class ComposedLaw(GraphScoreMixin, RegressorMixin, BaseEstimator):
         return inputs.shape_output(pred, tuple(self.node_target_shape))
 
     def pair_terms(self):
-        """The summand ``f`` of each target's ``Σ_j f`` (node factors moved inside), or
-        ``None`` for a target that is not one pair sum plus node terms."""
-        terms = []
-        for expr in self.expressions:
-            sums = list(expr.atoms(PairSum))
-            rest = expr - sums[0] if len(sums) == 1 else None
-            terms.append(None if rest is None or rest.has(PairSum) else sums[0].args[0])
-        return terms
+        """The pair term of each target written ``c · Σ_j f + (node terms)``: ``c · f`` (a
+        factor of the receiver moved into the sum), or ``None`` for a target that is not
+        linear in one pair sum."""
+        return [_pair_term(expr) for expr in self.expressions]
 
     def simplified(self, digits=3):
         """The expressions with rounded constants, simplified for reading."""
@@ -170,6 +166,18 @@ class ComposedLaw(GraphScoreMixin, RegressorMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.target_tags.multi_output = True
         return tags
+
+
+def _pair_term(expr):
+    """``c · f`` of ``expr = c · Σ_j f + rest`` (``rest`` and ``c`` free of pair sums), or
+    ``None``."""
+    sums = list(expr.atoms(PairSum))
+    if len(sums) != 1:
+        return None
+    _, dependent = expr.as_independent(sums[0], as_Add=True)
+    factor = sympy.simplify(dependent / sums[0])
+    # simplify may rewrite the sum's argument: test for the class, not the instance
+    return None if factor.has(PairSum) else factor * sums[0].args[0]
 
 
 def _monic(factor):

@@ -399,9 +399,8 @@ def _seen_by_node_model(node_table, n_messages, node_columns):
     the backend leaves constant columns out of the search, the variables keep their names."""
     if node_columns is None:
         return node_table
-    table = node_table.copy()
-    hidden = [n_messages + k for k in range(table.shape[1] - n_messages)
-              if k not in set(node_columns)]
+    table, seen = node_table.copy(), set(node_columns)
+    hidden = [n_messages + k for k in range(table.shape[1] - n_messages) if k not in seen]
     table[:, hidden] = 0.0
     return table
 
