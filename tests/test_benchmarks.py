@@ -28,7 +28,7 @@ def test_reproduce_nbody_quick(tmp_path, capsys):
     for key in ("test_r2", "message_r2_F", "message_r2_F_over_m", "recovery_r2",
                 "recovery_span_r2", "train_s", "distill_s", "edge_equations", "paper_message_r2",
                 "message_r2_robust_F", "message_r2_robust_F_over_m", "composed_law",
-                "exact_form", "recovered_exact", "ood_r2_equations"):
+                "exact_form", "recovered_exact", "ood_r2_equations", "law_r2", "law_in_range_r2"):
         assert key in row, key
     assert row["paper_message_r2"] == 0.990 and row["min_distance"] == 0.5
     assert -1.0 <= row["message_r2_robust"] <= 1.0
@@ -36,7 +36,7 @@ def test_reproduce_nbody_quick(tmp_path, capsys):
     assert row["distance_ratio"] > 1.0
     table = (tmp_path / "table.md").read_text().splitlines()
     assert table[0].startswith("| law | dim | strategy |") and len(table) == 3
-    assert table[2].startswith("| r2 | 2 | l1 |") and table[2].count("|") == 15
+    assert table[2].startswith("| r2 | 2 | l1 |") and table[2].count("|") == 17
     assert "r2-2 l1" in capsys.readouterr().out
     saved = joblib.load(row["model_file"])  # --save-models: re-analysis without retraining
     assert [str(eq) for eq in saved.edge_equations_] == row["edge_equations"]

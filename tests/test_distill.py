@@ -178,6 +178,20 @@ def test_central_alignment_undoes_a_linear_mix(dim):
     assert residual > 0.5  # not a central law
 
 
+@pytest.mark.parametrize("dim", [2, 3])
+def test_central_alignment_judges_a_step_law_where_it_acts(dim):
+    """A force that is zero on most edges (the discontinuous law below r = 2) is central; the
+    round-off on the silent edges points anywhere and must not decide the residual."""
+    rng = np.random.default_rng(dim)
+    delta = rng.normal(size=(4000, dim))
+    r = np.linalg.norm(delta, axis=1, keepdims=True)
+    law = np.where(r >= 2.0, 2.0 * (r - 1.0), 0.0) * delta / r
+    assert np.mean(r < 2.0) > 0.5
+    mixed = law @ rng.normal(size=(dim, dim)).T + 1e-3 * rng.normal(size=(4000, dim))
+    _, residual = central_alignment(mixed, delta / r)
+    assert residual < 0.05
+
+
 def test_message_forms(distilled):
     model, X, y, _ = distilled
     from sklearn_symgn.distillation.message import AMBIGUOUS
@@ -257,6 +271,25 @@ except ImportError:
     assert "identical without pyoperon" in out.stdout
 
 
+def test_pair_force_r2_checks_the_law_without_a_fitted_map(distilled):
+    """The true spring force scores 1; a rest length 10 % off, or the law scaled by 2 (which a
+    linear fit of the messages would forgive), scores lower."""
+    from sklearn_symgn.metrics import pair_force_r2
+
+    model, X, _, F = distilled
+    dx, dy, r = sympy.symbols("dx dy r")
+    checked = copy.deepcopy(model)
+    scores = {}
+    for name, (k, rest) in {"true": (2, 0.99), "rest": (2, 0.89), "scale": (4, 0.99)}.items():
+        checked.pair_force_ = [k * (r - rest) * d / r for d in (dx, dy)]
+        scores[name] = pair_force_r2(checked, X[2500:], F[2500:], min_distance=0.1)
+    assert scores["true"]["r2"] > 0.999999 and 0.99 * 500 * 12 < scores["true"]["n_pairs"] <= 500 * 12
+    assert scores["rest"]["r2"] < 0.99 and scores["scale"]["r2"] < 0.5
+    checked.pair_force_ = None
+    with pytest.raises(ValueError, match="not a sum of pair terms"):
+        pair_force_r2(checked, X[2500:], F[2500:])
+
+
 def test_distill_is_repeatable(distilled):
     model, X, y, _ = distilled
     again = [copy.deepcopy(model) for _ in range(2)]
@@ -324,6 +357,32 @@ def test_symbolic_model_fit_refits_the_constants(spring_data):
     assert model.equations()[0] == str(model.edge_equations_[0])  # prints what predicts
     with pytest.raises(ValueError, match="targets per node"):
         model.fit(X, y[..., :1])
+
+
+def test_refit_constants_do_not_follow_round_off(spring_data):
+    """A message scale trades off exactly against the node law's factor (and a message offset
+    against a node offset): the refit must not let 1e-13 of noise in the targets, or 1e-9 in
+    the start, choose where along that valley the printed constants land."""
+    X, y, _, _ = spring_data
+    X, y = X[:60], y[:60]
+    variables = ["dx", "dy", "r", "vx_i", "vx_j", "vy_i", "vy_j", "q_i", "q_j", "m_i", "m_j"]
+    dx, dy, r = sympy.symbols("dx dy r")
+    phi1, phi2, m = sympy.symbols("phi1 phi2 m")
+
+    def refitted(scale, targets):
+        edges = [Equation(f"phi{k + 1}", variables, [9], [0.0],
+                          [sympy.Float(scale) * (r - sympy.Float(0.9)) * d / r
+                           + sympy.Float(0.013)]) for k, d in enumerate((dx, dy))]
+        nodes = [Equation(t, ["phi1", "phi2", *NAMES], [3], [0.0],
+                          [sympy.Float(1.7) * p / m + sympy.Float(0.05)])
+                 for t, p in (("ax", phi1), ("ay", phi2))]
+        model = SymbolicGraphModel(edges, nodes, NAMES, [0, 1], CompleteGraph(), (2,))
+        return str(model.fit(X, targets))
+
+    noise = 1 + 1e-13 * np.random.default_rng(1).normal(size=y.shape)
+    runs = {refitted(2.3, y), refitted(2.3, y * noise), refitted(2.3 * (1 + 1e-9), y)}
+    assert len(runs) == 1, runs
+    assert "0.013" not in runs.pop()  # the offsets, which cancel, are gone
 
 
 def _true_messages(law="spring", dim=3, n_samples=40):

@@ -37,7 +37,7 @@ def central_alignment(messages, directions):
     components ``A^{-1} m = u g`` are each one axis times a scalar law (``dx * g``, ``dy * g``),
     which symbolic regression finds far more reliably than the rotated mixtures the network
     learns. Signs and magnitudes of ``g`` do not matter (each edge is weighted by
-    ``|m| / (|m| + median |m|)``), so it works for attractive, repulsive and sign-changing laws.
+    ``|m| / (|m| + mean |m|)``), so it works for attractive, repulsive and sign-changing laws.
 
     Parameters
     ----------
@@ -53,15 +53,20 @@ def central_alignment(messages, directions):
         every axis, so that the profile ``g`` is the same on each) so that they keep the
         messages' average standard deviation.
     residual : float
-        Median over edges of ``|sin|`` of the angle between the aligned message and ``u``:
-        near 0 for a central law, about 0.7 (2-D) or 0.9 (3-D) for messages unrelated to ``u``.
+        Median over edges of ``|sin|`` of the angle between the aligned message and ``u``,
+        each edge weighted by its aligned message's norm (a law that vanishes on most edges,
+        such as a force that starts at some distance, is judged where it acts, not on its
+        round-off): near 0 for a central law, about 0.7 (2-D) or 0.9 (3-D) for messages
+        unrelated to ``u``.
     """
     m = np.asarray(messages, dtype=np.float64)
     u = np.asarray(directions, dtype=np.float64)
     dim = m.shape[1]
     m = m - np.median(m, axis=0)
     size = np.linalg.norm(m, axis=1, keepdims=True)
-    w = m / (size + np.median(size) + np.finfo(float).tiny)
+    # edges far below the typical size (the silent edges of a law that acts only beyond
+    # some distance) weigh little, or their round-off would decide the null space
+    w = m / (size + np.mean(size) + np.finfo(float).tiny)
     rows = []
     for a in range(dim):
         for b in range(a + 1, dim):
@@ -78,11 +83,18 @@ def central_alignment(messages, directions):
     v_norm = np.linalg.norm(v, axis=1)
     along = np.abs(np.sum(v * u, axis=1))
     sine = np.sqrt(np.clip(1 - (along / np.maximum(v_norm, np.finfo(float).tiny)) ** 2, 0, 1))
-    residual = float(np.median(sine[v_norm > 0])) if np.any(v_norm > 0) else 1.0
+    residual = _weighted_median(sine, v_norm) if np.any(v_norm > 0) else 1.0
     # one scale for every axis: a central law has the same profile g on each of them
     aligned_std = np.mean(np.std(v, axis=0))
     transform *= np.mean(np.std(m, axis=0)) / max(aligned_std, np.finfo(float).tiny)
     return transform, residual
+
+
+def _weighted_median(values, weights):
+    """Median of ``values`` under non-negative ``weights``."""
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
 
 
 def unit_directions(table, rows, dim):

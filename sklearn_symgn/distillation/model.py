@@ -201,10 +201,10 @@ def _bound(function, theta, n_variables):
 
 def _with_constants(equation, expression, symbols, theta):
     """A one-row :class:`Equation` with the refitted constants in place of the symbols;
-    constants the refit drove to round-off (below 1e-9 of the expression's largest) become 0."""
+    constants the refit drove to round-off (below 1e-6 of the expression's largest) become 0."""
     own = {s: float(v) for s, v in zip(symbols, theta) if s in expression.free_symbols}
     largest = max((abs(v) for v in own.values()), default=0.0)
-    values = {s: sympy.Float(v) if abs(v) > 1e-9 * largest else sympy.Integer(0)
+    values = {s: sympy.Float(v) if abs(v) > 1e-6 * largest else sympy.Integer(0)
               for s, v in own.items()}
     chosen = expression.xreplace(values)
     return Equation(equation.target, list(equation.variables),

@@ -70,12 +70,22 @@ def refit_constants(expr, X, y, names, max_nfev=200):
     return fitted, _mse(call(theta), y)
 
 
+#: Weight of the pull of each refitted constant towards its start, relative to the
+#: constant's own effect on the residuals (see :func:`fit_constants`).
+ANCHOR = 1e-8
+
+
 def fit_constants(residual, start, max_nfev=200):
     """Least squares over the constants that move the residual; the others stay as they are.
 
     A constant that no residual depends on (a message term the node law ignores, a flat
     stretch of a step) has no best value; leaving it free lets the solver's round-off decide
-    it, and two identical calls can disagree. Levenberg-Marquardt on the rest.
+    it, and two identical calls can disagree. Levenberg-Marquardt on the rest, with a weak
+    pull of each constant towards its start (weighted by ``ANCHOR`` times the constant's own
+    effect on the residuals): constants that trade off exactly (a message's scale against
+    the node law's factor, an offset in a message against one in the node law) otherwise
+    follow round-off along their valley, and 1e-13 of noise in the data changed the printed
+    constants.
 
     Parameters
     ----------
@@ -92,19 +102,24 @@ def fit_constants(residual, start, max_nfev=200):
     """
     start = np.asarray(start, dtype=np.float64)
     base = residual(start)
-    free = []
+    free, sensitivity = [], []
     for k in range(len(start)):
         probe = start.copy()
-        probe[k] += 1e-6 * max(1.0, abs(probe[k]))
-        if np.any(residual(probe) != base):
+        step = 1e-6 * max(1.0, abs(probe[k]))
+        probe[k] += step
+        change = residual(probe) - base
+        if np.any(change != 0):
             free.append(k)
+            sensitivity.append(np.linalg.norm(change) / step)
     if not free:
         return start
+    # each constant's pull in the units of its own effect on the residuals
+    weight = np.sqrt(ANCHOR) * np.asarray(sensitivity)
 
     def partial(values):
         theta = start.copy()
         theta[free] = values
-        return residual(theta)
+        return np.concatenate([residual(theta), weight * (values - start[free])])
 
     method = "lm" if len(base) >= len(free) else "trf"
     theta = start.copy()
