@@ -272,7 +272,7 @@ except ImportError:
 
 
 def test_pair_force_r2_checks_the_law_without_a_fitted_map(distilled):
-    """The true spring force scores 1; a rest length 10 % off, or the law scaled by 2 (which a
+    """The true spring force scores 1; a rest length 0.2 short, or the law scaled by 2 (which a
     linear fit of the messages would forgive), scores lower."""
     from sklearn_symgn.metrics import pair_force_r2
 
@@ -280,7 +280,7 @@ def test_pair_force_r2_checks_the_law_without_a_fitted_map(distilled):
     dx, dy, r = sympy.symbols("dx dy r")
     checked = copy.deepcopy(model)
     scores = {}
-    for name, (k, rest) in {"true": (2, 0.99), "rest": (2, 0.89), "scale": (4, 0.99)}.items():
+    for name, (k, rest) in {"true": (2, 0.99), "rest": (2, 0.8), "scale": (4, 0.99)}.items():
         checked.pair_force_ = [k * (r - rest) * d / r for d in (dx, dy)]
         scores[name] = pair_force_r2(checked, X[2500:], F[2500:], min_distance=0.1)
     assert scores["true"]["r2"] > 0.999999 and 0.99 * 500 * 12 < scores["true"]["n_pairs"] <= 500 * 12
