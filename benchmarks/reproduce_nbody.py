@@ -18,8 +18,8 @@ simulated snapshots, distils its messages, and records
 * the law itself (``recovered_exact``): the composed pair force in physical units
   (``pair_force_``, no fitted map) has the true terms with constants within 2 % and no other
   term (``exact_form``; laws without a closed form skip this part), and gives the true pairwise
-  forces on the same fresh pairs to R² ≥ 0.99, in range and spread (``law_r2``,
-  ``law_in_range_r2``): a law whose messages are ``F / q_i`` (the receiver's charge moved to
+  forces on the same fresh pairs, no closer than in training, to R² ≥ 0.99, in range and spread
+  (``law_r2``, ``law_in_range_r2``): a law whose messages are ``F / q_i`` (the receiver's charge moved to
   the node law) fails the message test and passes this one,
 * wall time of training and of distillation.
 
@@ -178,11 +178,14 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
                                 row["recovery_in_range_r2"]) >= 0.99)
     # the law itself: the composed pair force gives the true forces, in range and spread, and,
     # where the law has a closed form, has exactly its terms
-    half = len(X_new) // 2
+    # (no fitted map here: below the closest training distance the simulator's softening
+    # r' = r + 0.01, which the fitted constants absorb over the training range, would be
+    # scored as the law's error, 33 % at r = 0.1 for 1/r^3)
+    half, closest = len(X_new) // 2, row.get("min_distance", RECOVERY_MIN_DISTANCE)
     for key, (Xs, Fs) in (("law_r2", (X_new, F_new)),
                           ("law_in_range_r2", (X_new[:half], F_new[:half]))):
         row[key] = (float("nan") if model.pair_force_ is None else pair_force_r2(
-            model, Xs, Fs, min_distance=RECOVERY_MIN_DISTANCE)["r2"])
+            model, Xs, Fs, min_distance=closest)["r2"])
     row["recovered_exact"] = bool(row["exact_form"] is not False
                                   and min(row["law_r2"], row["law_in_range_r2"]) >= 0.99)
     row["distance_ratio"] = recovery["max_distance"] / _max_distance(X[:n_train], dim)
