@@ -1,9 +1,13 @@
 """The result type of symbolic regression: a Pareto front of expressions and a chosen one."""
 
+import html
 from dataclasses import dataclass, field
 
 import numpy as np
 import sympy
+import torch
+
+from .export import EquationModule
 
 __all__ = ["Equation", "round_constants", "select_best"]
 
@@ -49,6 +53,31 @@ def select_best(complexity, loss):
     scores[1:] = -np.diff(np.log(loss)) / np.maximum(np.diff(complexity), 1.0)
     eligible = loss <= 1.5 * loss.min()
     return int(np.flatnonzero(eligible)[np.argmax(scores[eligible])]), scores
+
+
+def _check_rows(X, variables):
+    """``X`` as a float array of shape (n_rows, len(variables)), or a ValueError saying why not."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != len(variables):
+        raise ValueError(
+            f"X must have shape (n_rows, {len(variables)}) with columns {variables}; "
+            f"got {X.shape}."
+        )
+    return X
+
+
+def _numpy_function(expression, variables):
+    """``expression`` compiled with NumPy into ``f(X)``, columns of ``X`` in ``variables`` order."""
+    variables = list(variables)
+    compiled = sympy.lambdify([sympy.Symbol(v) for v in variables], expression, modules="numpy")
+
+    def function(X):
+        X = _check_rows(X, variables)
+        out = compiled(*X.T)
+        return np.broadcast_to(np.asarray(out, dtype=np.float64), (X.shape[0],)).copy()
+
+    function.__doc__ = f"Evaluate {expression} on rows of X (columns {variables})."
+    return function
 
 
 @dataclass
@@ -139,17 +168,66 @@ class Equation:
 
     def __call__(self, X):
         """Evaluate the chosen expression on rows of ``X`` (columns in :attr:`variables` order)."""
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != len(self.variables):
-            raise ValueError(
-                f"X must have shape (n_rows, {len(self.variables)}) with columns "
-                f"{self.variables}; got {X.shape}."
-            )
-        if self._func is None:
-            symbols = [sympy.Symbol(v) for v in self.variables]
-            self._func = sympy.lambdify(symbols, self.expression, modules="numpy")
-        out = self._func(*X.T)
-        return np.broadcast_to(np.asarray(out, dtype=np.float64), (X.shape[0],)).copy()
+        # compiled once per chosen row: setting ``index`` (or replacing the row) recompiles
+        cached = self._func
+        if cached is None or cached[0] != self.index or cached[1] is not self.expression:
+            self._func = (self.index, self.expression,
+                          _numpy_function(self.expression, self.variables))
+        return self._func[2](X)
+
+    def to_numpy(self):
+        """The chosen expression as a plain NumPy function ``f(X)``.
+
+        The function is bound to the expression chosen now: unlike calling the equation
+        itself, it does not follow a later change of :attr:`index`. It does not pickle (it
+        holds a lambdified function); pickle the equation instead.
+
+        Returns
+        -------
+        function : callable
+            ``function(X)`` takes an array of shape ``(n_rows, len(variables))``, columns in
+            :attr:`variables` order, and returns an array of shape ``(n_rows,)``.
+
+        Examples
+        --------
+        >>> import sympy
+        >>> x, r = sympy.symbols("dx r")
+        >>> eq = Equation("phi1", ["dx", "r"], [3, 7], [1.0, 1e-6], [2 * x, 2 * x * (r - 1) / r])
+        >>> f = eq.to_numpy()
+        >>> f([[1.0, 2.0], [3.0, 1.0]])
+        array([1., 0.])
+        """
+        return _numpy_function(self.expression, self.variables)
+
+    def to_torch(self, dtype=None):
+        """The chosen expression as a differentiable :class:`torch.nn.Module`.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, default=None
+            Data type of the module's constants; ``None`` means ``torch.float64``.
+
+        Returns
+        -------
+        module : EquationModule
+            ``module(X)`` maps a tensor of shape ``(n_rows, len(variables))`` to shape
+            ``(n_rows,)`` with torch operations, so gradients reach ``X``; the floating-point
+            constants are the parameter vector ``module.constants``, which an optimiser can
+            fine-tune.
+
+        Examples
+        --------
+        >>> import sympy, torch
+        >>> x, r = sympy.symbols("dx r")
+        >>> eq = Equation("phi1", ["dx", "r"], [3, 7], [1.0, 1e-6], [2 * x, 2.0 * x * (r - 1) / r])
+        >>> module = eq.to_torch()
+        >>> X = torch.tensor([[1.0, 2.0]], dtype=torch.float64, requires_grad=True)
+        >>> module(X).sum().backward()
+        >>> X.grad  # d/d(dx) = 2 (r - 1) / r, d/dr = 2 dx / r**2
+        tensor([[1.0000, 0.5000]], dtype=torch.float64)
+        """
+        return EquationModule(self.expression, self.variables,
+                              dtype=torch.float64 if dtype is None else dtype)
 
     def front(self):
         """The Pareto front as a list of rows (complexity, loss, score, equation, chosen)."""
@@ -173,6 +251,55 @@ class Equation:
                 f"{row['equation']}"
             )
         return "\n".join(lines)
+
+    def table(self):
+        """The Pareto front as a :class:`pandas.DataFrame`, like PySR's ``equations_``.
+
+        Returns
+        -------
+        table : pandas.DataFrame
+            One row per expression, by increasing complexity, with columns ``complexity``,
+            ``loss``, ``score``, ``equation`` (text, constants rounded), ``sympy`` (the
+            full-precision SymPy expression) and ``chosen`` (True on the row at :attr:`index`).
+
+        Examples
+        --------
+        >>> import sympy
+        >>> x, r = sympy.symbols("dx r")
+        >>> eq = Equation("phi1", ["dx", "r"], [3, 7], [1.0, 1e-6], [2 * x, 2 * x * (r - 1) / r])
+        >>> table = eq.table()
+        >>> list(table.columns)
+        ['complexity', 'loss', 'score', 'equation', 'sympy', 'chosen']
+        >>> table.loc[table["chosen"], "equation"].item()
+        '2*dx*(r - 1)/r'
+        """
+        try:
+            import pandas as pd
+        except ImportError as error:
+            raise ImportError("Equation.table() needs pandas; install it with "
+                              "`pip install pandas` (or use Equation.front()).") from error
+        rows = [{**row, "sympy": expr} for row, expr in zip(self.front(), self.expressions)]
+        return pd.DataFrame(rows, columns=["complexity", "loss", "score", "equation", "sympy",
+                                           "chosen"])
+
+    def _repr_latex_(self):
+        """Jupyter's LaTeX display: ``$target = expression$``."""
+        return f"${self.latex()}$"
+
+    def _repr_html_(self):
+        """Jupyter's HTML display: the chosen equation (as LaTeX) over the front; * = chosen."""
+        cells = "".join(f"<th>{name}</th>" for name in ("", "complexity", "loss", "score",
+                                                        "equation"))
+        rows = [f"<tr>{cells}</tr>"]
+        for row in self.front():
+            style = ' style="font-weight: bold"' if row["chosen"] else ""
+            rows.append(
+                f"<tr{style}><td>{'*' if row['chosen'] else ''}</td>"
+                f"<td>{row['complexity']}</td><td>{row['loss']:.4g}</td>"
+                f"<td>{row['score']:.3f}</td><td>{html.escape(row['equation'])}</td></tr>"
+            )
+        caption = html.escape(self._repr_latex_())
+        return f"<table>\n<caption>{caption}</caption>\n" + "\n".join(rows) + "\n</table>"
 
     def __getstate__(self):
         state = self.__dict__.copy()
