@@ -519,3 +519,20 @@ def test_node_equations_read_only_what_the_node_model_sees():
     used = set().union(*(eq.expression.free_symbols for eq in hidden.node_equations))
     assert not used & {sympy.Symbol("x"), sympy.Symbol("y")}
     assert hidden.node_equations[0].variables[-6:] == spec.feature_names  # names kept
+
+
+def test_a_message_offset_that_the_node_law_cancels_is_dropped():
+    """Every node has 3 neighbours: a constant b in a raw message and -3 b in the node law
+    trade off exactly; the pair force must not keep b (it printed '+ 0.872' per pair)."""
+    graphs, edges, spec, X, y = _true_messages(law="spring", dim=2, n_samples=100)
+    edges.messages[:, :2] += 0.3
+    fast = OperonBackend(generations=20, random_state=0)
+    result = MessageDistiller(backend=fast, message_form="raw", target_names=["ax", "ay"]
+                              ).distill(graphs, edges, spec)
+    dx, dy, r = sympy.symbols("dx dy r")
+    rng = np.random.default_rng(0)
+    d = rng.uniform(-3, 3, size=(200, 2))
+    dist = np.hypot(d[:, 0], d[:, 1])
+    for k, force in enumerate(result.pair_force):
+        values = sympy.lambdify([dx, dy, r], force, "numpy")(d[:, 0], d[:, 1], dist)
+        np.testing.assert_allclose(values, 2 * (dist - 0.99) * d[:, k] / dist, atol=1e-3)

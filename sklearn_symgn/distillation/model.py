@@ -43,6 +43,8 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
     edge_equations_, node_equations_ : list of Equation
         After :meth:`fit`: the equations with refitted constants (same structure), which
         :meth:`predict` then uses.
+    loss_ : float
+        Mean squared error on the targets after the last fit or refit.
     constants_ : ndarray
         After :meth:`fit`: the refitted constants, in the order of :attr:`constants_start_`.
     constants_start_ : ndarray
@@ -168,6 +170,7 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
         fitted = [_with_constants(eq, e, symbols, theta) for eq, e in zip(equations, exprs)]
         self.edge_equations_, self.node_equations_ = fitted[:n_edge], fitted[n_edge:]
         self.constants_, self.constants_start_ = theta, start
+        self.loss_ = float(np.mean(residual(theta) ** 2))
         return self
 
     def equations(self, digits=3):
