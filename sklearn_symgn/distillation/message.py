@@ -211,9 +211,7 @@ class MessageDistiller(BaseDistiller):
         node_equations, vector = self._node_equations(
             graphs, spec, edge_equations, targets, target_names, rng, backend, verbose, form
         )
-        model = SymbolicGraphModel(edge_equations, node_equations, list(spec.feature_names),
-                                   list(spec.position_columns), spec.graph,
-                                   spec.node_target_shape)
+        model = _graph_model(edge_equations, node_equations, spec)
         if self.refit_constants:
             edge_equations, node_equations = self._refitted(
                 model, graphs, rng, (table, selected @ transform.T))
@@ -225,9 +223,7 @@ class MessageDistiller(BaseDistiller):
             if radial is not None:  # the profile behind the refitted message equations
                 radial = _profile_of(edge_equations[0], radial, variables,
                                      len(spec.position_columns))
-            model = SymbolicGraphModel(edge_equations, node_equations, model.feature_names,
-                                       model.position_columns, spec.graph,
-                                       spec.node_target_shape)
+            model = _graph_model(edge_equations, node_equations, spec)
         law = _composed(edge_equations, node_equations, spec)
         return MessageDistillation(
             edge_equations, node_equations, model, components, significance, share, form,
@@ -375,10 +371,7 @@ class MessageDistiller(BaseDistiller):
         """The equations with their constants refitted on (a sample of) the graphs' targets,
         unless that loses the messages: the refit is kept when the message equations still
         explain the (aligned) messages linearly to within 0.01 of R² of before."""
-        subset = graphs.subset(np.sort(rng.choice(graphs.n_graphs, min(REFIT_GRAPHS,
-                                                                        graphs.n_graphs),
-                                                  replace=False)))
-        model.refit(subset)
+        model.refit(_refit_sample(graphs, rng))
         table, aligned = messages
         rows = rng.choice(len(table), min(self.max_edges, len(table)), replace=False)
         before = _message_fit(model.edge_equations, table[rows], aligned[rows])
@@ -395,15 +388,16 @@ class MessageDistiller(BaseDistiller):
         constant is dropped when the refitted model loses at most the backend's
         ``prune_tolerance`` of R²."""
         tolerance = getattr(backend, "prune_tolerance", 0.0)
-        subset = graphs.subset(np.sort(rng.choice(
-            graphs.n_graphs, min(REFIT_GRAPHS, graphs.n_graphs), replace=False)))
+        if not tolerance:
+            return edge_equations, node_equations
+        subset = _refit_sample(graphs, rng)
         budget = tolerance * float(np.var(subset.node_targets()))
         best = _graph_model(edge_equations, node_equations, spec).refit(subset)
         limit, changed = best.loss_ + budget, False
         for k, equation in enumerate(edge_equations):
             expression = sympy.expand(equation.expression)
             offset, _ = expression.as_independent(*expression.free_symbols, as_Add=True)
-            if not tolerance or offset == 0 or not expression.free_symbols:
+            if offset == 0 or not expression.free_symbols:
                 continue
             trial = list(best.edge_equations_)
             trial[k] = Equation(equation.target, list(equation.variables),
@@ -470,6 +464,12 @@ def _composed(edge_equations, node_equations, spec):
     return ComposedLaw([eq.target for eq in node_equations], expressions,
                        list(spec.feature_names), list(spec.position_columns), spec.graph,
                        spec.node_target_shape)
+
+
+def _refit_sample(graphs, rng):
+    """Up to ``REFIT_GRAPHS`` graphs, drawn with ``rng``, for refitting constants."""
+    rows = rng.choice(graphs.n_graphs, min(REFIT_GRAPHS, graphs.n_graphs), replace=False)
+    return graphs.subset(np.sort(rows))
 
 
 def _graph_model(edge_equations, node_equations, spec):
