@@ -109,7 +109,10 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
     if quick:
         params.update(hidden_layer_sizes=(32, 32))
         backend = OperonBackend(max_time=None, generations=5, population_size=100, random_state=0)
-    distiller = MessageDistiller(target_names=[f"a{a}" for a in "xyz"[:dim]], backend=backend)
+    # the node law (a = F / m) needs no piecewise operators: a plain search stops sooner
+    node_backend = OperonBackend(random_state=seed) if law in SR_RECIPES and not quick else None
+    distiller = MessageDistiller(target_names=[f"a{a}" for a in "xyz"[:dim]], backend=backend,
+                                 node_backend=node_backend)
     model = SymbolicGNRegressor(
         regularization=strategy, feature_names=names, receiver_columns=[names.index("q")],
         distiller=distiller,

@@ -10,19 +10,22 @@
 
 import functools
 import inspect
+import os
+import warnings
 from difflib import get_close_matches
 from numbers import Integral
 
 from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
+    Options,
     StrOptions,
 )
 from sklearn.utils._param_validation import validate_params as _sklearn_validate_params
 
 __all__ = [
-    "Int", "ValidatedMixin", "check_columns", "check_option", "check_string_options",
-    "validate_params",
+    "Int", "N_JOBS", "ValidatedMixin", "available_cores", "check_columns", "check_option",
+    "check_string_options", "resolve_n_jobs", "validate_params",
 ]
 
 
@@ -44,6 +47,38 @@ class Int(Interval):
 
     def __str__(self):
         return super().__str__().replace("an int", "an int (not a bool)")
+
+
+#: Constraint of a thread-count parameter: a positive int, or ``-1``/``None`` for every core.
+N_JOBS = [Int(1), Options(Integral, {-1}), None]
+
+
+def available_cores():
+    """Cores this process may run on (its CPU affinity where the platform tells it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def resolve_n_jobs(n_jobs, owner):
+    """Threads for a validated ``n_jobs`` (see :data:`N_JOBS`): ``None``/``-1`` mean every core
+    this process may use; more than that is capped there, with a warning (a thousand threads
+    on two cores starve the machine and finish no sooner).
+
+    Examples
+    --------
+    >>> from sklearn_symgn._validation import available_cores, resolve_n_jobs
+    >>> resolve_n_jobs(None, "backend") == available_cores() and resolve_n_jobs(1, "backend")
+    1
+    """
+    available = available_cores()
+    if n_jobs is None or n_jobs == -1:
+        return available
+    if n_jobs > available:
+        warnings.warn(f"{owner}: n_jobs={n_jobs} is more than the {available} cores this process "
+                      f"may use; using {available}.", RuntimeWarning, stacklevel=3)
+        return available
+    return int(n_jobs)
 
 
 def _suggestion(value, options):

@@ -536,3 +536,33 @@ def test_a_message_offset_that_the_node_law_cancels_is_dropped():
     for k, force in enumerate(result.pair_force):
         values = sympy.lambdify([dx, dy, r], force, "numpy")(d[:, 0], d[:, 1], dist)
         np.testing.assert_allclose(values, 2 * (dist - 0.99) * d[:, k] / dist, atol=1e-3)
+
+
+def test_to_torch_predicts_like_the_symbolic_model(distilled):
+    model, X, _, _ = distilled
+    module = model.symbolic_model_.to_torch()
+    X_few = X[2500:2510]
+    x = torch.as_tensor(X_few.reshape(-1, X.shape[-1]), dtype=torch.float64)
+    edge_index = CompleteGraph().build(torch.as_tensor(X_few[..., :2]))
+    out = module(x, edge_index).detach().numpy().reshape(model.symbolic_model_.predict(X_few).shape)
+    np.testing.assert_allclose(out, model.symbolic_model_.predict(X_few), rtol=1e-6, atol=1e-9)
+
+
+def test_refitted_equations_keep_their_front_and_another_row_changes_predictions(distilled):
+    model, X, _, _ = distilled
+    model = copy.deepcopy(model)  # the fixture is shared
+    equation = model.edge_equations_[0]
+    assert len(equation.expressions) > 1  # the search's front survives the refit
+    X_few = X[2500:2510]
+    before = model.symbolic_model_.predict(X_few)
+    torch_before = model.symbolic_model_.to_torch()
+    equation.index = 0  # the constant model heading the front
+    after = model.symbolic_model_.predict(X_few)
+    assert not np.allclose(before, after)
+    # a module exported before keeps the row chosen then; a new export follows the choice
+    x = torch.as_tensor(X_few.reshape(-1, X.shape[-1]), dtype=torch.float64)
+    edge_index = CompleteGraph().build(torch.as_tensor(X_few[..., :2]))
+    for module, expected in ((torch_before, before),
+                             (model.symbolic_model_.to_torch(), after)):
+        out = module(x, edge_index).detach().numpy().reshape(expected.shape)
+        np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-9)

@@ -21,7 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._validation import Int
 from ..messages import messages_are_silent
-from ..symbolic import Equation
+from ..symbolic import SymbolicBackend
 from ..symbolic.parsimony import expression_size, holdout_losses, prune_terms
 from .base import BaseDistiller, timed_search
 from .central import MESSAGE_FORMS, central_equations, radial_profile, resolve_message_form
@@ -125,6 +125,10 @@ class MessageDistiller(BaseDistiller):
     backend : SymbolicBackend, default=None
         Symbolic-regression engine; ``None`` means
         :class:`~sklearn_symgn.symbolic.OperonBackend` with its defaults.
+    node_backend : SymbolicBackend, default=None
+        Engine of the node-law searches; ``None`` means ``backend``. A message law with steps
+        needs piecewise operators (``fmin``, ``floor``, ...), whose searches run longer before
+        they stop; the node law (``a = F / m``) rarely does, so a plain engine finds it sooner.
     random_state : int, RandomState instance or None, default=None
         Seeds the sampling of edges and nodes (and the default backend); ``None`` takes the
         estimator's.
@@ -152,11 +156,13 @@ class MessageDistiller(BaseDistiller):
         "node_form": [StrOptions({"auto", "vector", "components"})],
         "refit_constants": ["boolean"],
         "target_names": ["array-like", None],
+        "node_backend": [SymbolicBackend, None],
     }
 
     def __init__(self, *, n_components=None, max_edges=5000, max_nodes=5000,
                  message_quantile="auto", message_form="auto", node_form="auto",
-                 refit_constants=True, target_names=None, backend=None, random_state=None):
+                 refit_constants=True, target_names=None, backend=None, node_backend=None,
+                 random_state=None):
         super().__init__(backend=backend, random_state=random_state)
         self.n_components = n_components
         self.max_edges = max_edges
@@ -166,6 +172,7 @@ class MessageDistiller(BaseDistiller):
         self.node_form = node_form
         self.refit_constants = refit_constants
         self.target_names = target_names
+        self.node_backend = node_backend
 
     def distill(self, graphs, edges, spec, *, verbose=0):
         """Distil recorded messages and the graphs' targets into equations.
@@ -208,8 +215,9 @@ class MessageDistiller(BaseDistiller):
         form = max(fits, key=lambda f: fits[f][3])
         edge_equations, radial, transform, _ = fits[form]
         form_scores = {f: fit[3] for f, fit in fits.items()} if len(fits) > 1 else {}
+        node_backend = backend if self.node_backend is None else self.node_backend
         node_equations, vector = self._node_equations(
-            graphs, spec, edge_equations, targets, target_names, rng, backend, verbose, form
+            graphs, spec, edge_equations, targets, target_names, rng, node_backend, verbose, form
         )
         model = _graph_model(edge_equations, node_equations, spec)
         if self.refit_constants:
@@ -219,7 +227,7 @@ class MessageDistiller(BaseDistiller):
                 edge_equations, node_equations = self._without_offsets(
                     graphs, spec, edge_equations, node_equations, rng, backend)
             node_equations = self._pruned(graphs, spec, edge_equations, node_equations,
-                                          targets, rng, backend)
+                                          targets, rng, node_backend)
             if radial is not None:  # the profile behind the refitted message equations
                 radial = _profile_of(edge_equations[0], radial, variables,
                                      len(spec.position_columns))
@@ -400,9 +408,8 @@ class MessageDistiller(BaseDistiller):
             if offset == 0 or not expression.free_symbols:
                 continue
             trial = list(best.edge_equations_)
-            trial[k] = Equation(equation.target, list(equation.variables),
-                                [expression_size(expression - offset)], [0.0],
-                                [expression - offset], equation.selection)
+            trial[k] = equation.with_chosen(expression - offset,
+                                            expression_size(expression - offset))
             model = _graph_model(trial, best.node_equations_, spec).refit(subset)
             if model.loss_ <= limit:
                 best, changed = model, True
@@ -426,9 +433,7 @@ class MessageDistiller(BaseDistiller):
             expression, removed = prune_terms(equation.expression, X, y, node_names, tolerance)
             if removed:
                 loss = float(holdout_losses([expression], X, y, node_names)[0])
-                equation = Equation(equation.target, list(equation.variables),
-                                    [expression_size(expression)], [loss], [expression],
-                                    equation.selection)
+                equation = equation.with_chosen(expression, expression_size(expression), loss)
             pruned.append(equation)
         return pruned
 
@@ -491,11 +496,7 @@ def _profile_of(equation, radial, variables, dim):
     """``g = phi1 * r / d1`` of a central message equation, as the radial profile's chosen row
     (the front of the search is kept)."""
     d, r = sympy.Symbol(variables[0]), sympy.Symbol(variables[dim])
-    profile = sympy.cancel(equation.expression * r / d)
-    return Equation(radial.target, radial.variables, [*radial.complexity,
-                                                      radial.complexity[radial.index]],
-                    [*radial.loss, radial.loss[radial.index]], [*radial.expressions, profile],
-                    radial.selection, preferred=len(radial.expressions))
+    return radial.with_chosen(sympy.cancel(equation.expression * r / d))
 
 
 def _message_fit(equations, table, messages):

@@ -7,7 +7,6 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from .._validation import Int
 from ..base import GraphScoreMixin
 from ..graphs.inputs import to_graph_input
-from ..symbolic import Equation
 from ..symbolic.parsimony import fit_constants
 from .variables import edge_variables, node_variables, sum_at_receivers
 
@@ -173,6 +172,44 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
         self.loss_ = float(np.mean(residual(theta) ** 2))
         return self
 
+    def to_torch(self, dtype=None):
+        """The equations as one differentiable :class:`torch.nn.Module` on graphs.
+
+        Parameters
+        ----------
+        dtype : torch.dtype, default=None
+            Data type of the constants; ``None`` means ``torch.float64``.
+
+        Returns
+        -------
+        module : GraphEquationModule
+            ``module(x, edge_index)`` maps node features ``(n_nodes, n_features)`` and an edge
+            index ``(2, n_edges)`` (row 0 senders, row 1 receivers) to the node predictions
+            ``(n_nodes, n_targets)``, the chosen equations evaluated with torch operations (the
+            constants are trainable parameters).
+
+        Examples
+        --------
+        >>> import sympy, torch
+        >>> from sklearn_symgn.graphs import CompleteGraph
+        >>> from sklearn_symgn.symbolic import Equation
+        >>> dx, r, phi1 = sympy.symbols("dx r phi1")
+        >>> spring = Equation("phi1", ["dx", "r"], [7], [0.0], [2.0 * dx * (r - 1) / r])
+        >>> node = Equation("ax", ["phi1", "x"], [1], [0.0], [phi1])
+        >>> model = SymbolicGraphModel([spring], [node], ["x"], [0], CompleteGraph())
+        >>> X = [[[0.0], [3.0]]]
+        >>> module = model.to_torch()
+        >>> y = module(torch.tensor(X[0]), CompleteGraph().build(torch.zeros(1, 2, 1)))
+        >>> y.detach().numpy().ravel(), model.predict(X).ravel()
+        (array([ 4., -4.]), array([ 4., -4.]))
+        """
+        from ..symbolic.export import GraphEquationModule
+
+        edge_equations, node_equations = self._equations()
+        return GraphEquationModule([eq.to_torch(dtype) for eq in edge_equations],
+                                   [eq.to_torch(dtype) for eq in node_equations],
+                                   self.position_columns, len(self.feature_names))
+
     def equations(self, digits=3):
         """All equations as printable lines (messages first, then node targets)."""
         return [str(eq) if digits == 3 else f"{eq.target} = {eq.simplified(digits)}"
@@ -203,13 +240,11 @@ def _bound(function, theta, n_variables):
 
 
 def _with_constants(equation, expression, symbols, theta):
-    """A one-row :class:`Equation` with the refitted constants in place of the symbols;
-    constants the refit drove to round-off (below 1e-6 of the expression's largest) become 0."""
+    """``equation`` with the refitted constants in place of the symbols as its chosen row (the
+    front stays); constants the refit drove to round-off (below 1e-6 of the expression's
+    largest) become 0."""
     own = {s: float(v) for s, v in zip(symbols, theta) if s in expression.free_symbols}
     largest = max((abs(v) for v in own.values()), default=0.0)
     values = {s: sympy.Float(v) if abs(v) > 1e-6 * largest else sympy.Integer(0)
               for s, v in own.items()}
-    chosen = expression.xreplace(values)
-    return Equation(equation.target, list(equation.variables),
-                    [equation.complexity[equation.index]], [equation.loss[equation.index]],
-                    [chosen], equation.selection)
+    return equation.with_chosen(expression.xreplace(values))

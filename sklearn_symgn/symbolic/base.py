@@ -112,9 +112,7 @@ class SymbolicBackend(ValidatedMixin, BaseEstimator):
         chosen = int(equation.complexity[equation.index])
         size = max(1, chosen - expression_size(equation.expression) + expression_size(pruned))
         loss = holdout_losses([pruned], X, y, equation.variables)[0]
-        return Equation(equation.target, equation.variables, [*equation.complexity, size],
-                        [*equation.loss, loss], [*equation.expressions, pruned],
-                        equation.selection, preferred=len(equation.expressions))
+        return equation.with_chosen(pruned, size, loss)
 
     def _search(self, X, y, feature_names):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -143,6 +143,42 @@ class Equation:
         """The chosen expression (full precision)."""
         return self.expressions[self.index]
 
+    def with_chosen(self, expression, complexity=None, loss=None):
+        """A new equation whose front has ``expression`` added as the chosen row.
+
+        For the chosen law after a change the search did not make (terms pruned, constants
+        refitted): the other rows stay, so another one can still be chosen (:attr:`index`).
+
+        Parameters
+        ----------
+        expression : sympy.Expr
+            The new chosen expression, in :attr:`variables`.
+        complexity, loss : float, default=None
+            Its row on the front; ``None`` means those of the currently chosen row.
+
+        Returns
+        -------
+        Equation
+
+        Examples
+        --------
+        >>> import sympy
+        >>> x = sympy.Symbol("dx")
+        >>> eq = Equation("phi1", ["dx"], [1, 3], [1.0, 0.1], [sympy.Float(0.5), 2.01 * x])
+        >>> refitted = eq.with_chosen(2.0 * x)
+        >>> print(refitted)
+        phi1 = 2*dx
+        >>> len(refitted.expressions), refitted.index
+        (3, 2)
+        """
+        row = self.index
+        return Equation(
+            self.target, list(self.variables),
+            [*self.complexity, self.complexity[row] if complexity is None else complexity],
+            [*self.loss, self.loss[row] if loss is None else loss],
+            [*self.expressions, expression], self.selection, preferred=len(self.expressions),
+        )
+
     def sympy(self, index=None):
         """The chosen (or the ``index``-th) expression, as a SymPy expression."""
         return self.expressions[self.index if index is None else index]

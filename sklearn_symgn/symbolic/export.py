@@ -6,7 +6,7 @@ import operator
 import sympy
 import torch
 
-__all__ = ["EquationModule"]
+__all__ = ["EquationModule", "GraphEquationModule"]
 
 
 def _reduce(function):
@@ -163,3 +163,85 @@ class EquationModule(torch.nn.Module):
 
     def extra_repr(self):
         return f"{self.expression}, variables={self.variables}"
+
+
+class GraphEquationModule(torch.nn.Module):
+    """Distilled message and node equations as one differentiable module on graphs.
+
+    ``forward(x, edge_index)`` computes what :class:`~sklearn_symgn.distillation.SymbolicGraphModel`
+    predicts, with torch operations: the edge variables (``d<p>`` per position column, ``r``,
+    then ``<c>_i``, ``<c>_j`` for every other column), each message equation on every edge,
+    their sums at the receivers, and each node equation on ``[sums, x]``. Built by
+    :meth:`SymbolicGraphModel.to_torch <sklearn_symgn.distillation.SymbolicGraphModel.to_torch>`.
+
+    Parameters
+    ----------
+    edge_modules, node_modules : list of EquationModule
+        The message equations (``phi1, phi2, ...``) and the node equations, one per target.
+    position_columns : list of int
+        Coordinate columns of ``x``.
+    n_features : int
+        Columns of ``x``.
+
+    Examples
+    --------
+    >>> import sympy, torch
+    >>> dx, r, phi1 = sympy.symbols("dx r phi1")
+    >>> spring = EquationModule(2.0 * dx * (r - 1) / r, ["dx", "r"])
+    >>> node = EquationModule(phi1, ["phi1", "x"])
+    >>> module = GraphEquationModule([spring], [node], [0], 1)
+    >>> x = torch.tensor([[0.0], [3.0]], dtype=torch.float64)
+    >>> module(x, torch.tensor([[1, 0], [0, 1]]))  # senders, receivers
+    tensor([[ 4.],
+            [-4.]], dtype=torch.float64, grad_fn=<StackBackward0>)
+    """
+
+    def __init__(self, edge_modules, node_modules, position_columns, n_features):
+        super().__init__()
+        self.edge_modules = torch.nn.ModuleList(edge_modules)
+        self.node_modules = torch.nn.ModuleList(node_modules)
+        self.position_columns = [int(p) for p in position_columns]
+        self.n_features = int(n_features)
+
+    def edge_table(self, x, edge_index):
+        """Edge variables of every edge, shape ``(n_edges, n_variables)``."""
+        sender, receiver = edge_index
+        x_i, x_j = x[receiver], x[sender]
+        columns = []
+        if self.position_columns:
+            d = x_j[:, self.position_columns] - x_i[:, self.position_columns]
+            columns += [d, torch.linalg.vector_norm(d, dim=1, keepdim=True)]
+        for c in range(self.n_features):
+            if c not in self.position_columns:
+                columns += [x_i[:, c:c + 1], x_j[:, c:c + 1]]
+        return torch.cat(columns, dim=1)
+
+    def forward(self, x, edge_index):
+        """Node predictions.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (n_nodes, n_features)
+            Node features (the nodes of several graphs may be stacked, as in PyG batches),
+            cast to the data type of the constants.
+        edge_index : torch.Tensor of shape (2, n_edges)
+            Row 0 senders ``j``, row 1 receivers ``i`` (PyG's ``source_to_target``).
+
+        Returns
+        -------
+        y : torch.Tensor of shape (n_nodes, n_targets)
+        """
+        x, edge_index = torch.as_tensor(x), torch.as_tensor(edge_index)
+        if x.ndim != 2 or x.shape[1] != self.n_features:
+            raise ValueError(f"x must be a tensor of shape (n_nodes, {self.n_features}); got "
+                             f"shape {tuple(x.shape)}.")
+        if edge_index.ndim != 2 or edge_index.shape[0] != 2 or edge_index.is_floating_point():
+            raise ValueError("edge_index must be an integer tensor of shape (2, n_edges); got "
+                             f"{edge_index.dtype} of shape {tuple(edge_index.shape)}.")
+        x = x.to(self.edge_modules[0].constants.dtype)  # the constants' precision
+        table = self.edge_table(x, edge_index)
+        phi = torch.stack([m(table) for m in self.edge_modules], dim=1)
+        sums = torch.zeros((x.shape[0], phi.shape[1]), dtype=phi.dtype, device=phi.device)
+        sums = sums.index_add(0, edge_index[1], phi)
+        nodes = torch.cat([sums, x], dim=1)
+        return torch.stack([m(nodes) for m in self.node_modules], dim=1)

@@ -8,7 +8,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import check_option
+from .._validation import N_JOBS, check_option, resolve_n_jobs
 from ._parse import parse_infix
 from .base import SymbolicBackend
 from .equations import select_best
@@ -71,8 +71,9 @@ class OperonBackend(SymbolicBackend):
         laws with more terms.
     optimizer_iterations : int, default=10
         Levenberg-Marquardt iterations that tune constants of each candidate (0: none).
-    n_jobs : int, default=1
-        Threads.
+    n_jobs : int or None, default=None
+        Threads of the search; ``None`` or ``-1``: every core this process may use (capped
+        there, with a warning, when larger). The result does not depend on it.
     n_restarts : int, default=1
         Independent searches (seeds ``random_state + k``) whose Pareto fronts are merged; each
         gets ``max_time``. Genetic programming often stalls in a local optimum (e.g. ``dx/r**2``
@@ -117,7 +118,7 @@ class OperonBackend(SymbolicBackend):
         "population_size": [Interval(Integral, 2, None, closed="left")],
         "max_length": [Interval(Integral, 3, None, closed="left")],
         "optimizer_iterations": [Interval(Integral, 0, None, closed="left")],
-        "n_jobs": [Interval(Integral, 1, None, closed="left")],
+        "n_jobs": N_JOBS,
         "n_restarts": [Interval(Integral, 1, None, closed="left")],
         "random_state": [Interval(Integral, 0, None, closed="left"), None],
         "selection": [StrOptions({"best", "accuracy", "simplest"})],
@@ -125,7 +126,7 @@ class OperonBackend(SymbolicBackend):
 
     def __init__(self, *, binary_operators=("add", "sub", "mul", "div"), unary_operators=(),
                  max_time=300.0, generations=100, early_stopping=True, population_size=1000,
-                 max_length=15, optimizer_iterations=10, n_jobs=1, n_restarts=1,
+                 max_length=15, optimizer_iterations=10, n_jobs=None, n_restarts=1,
                  random_state=None, selection="best", validation_fraction=0.25,
                  prune_tolerance=1e-3):
         self.binary_operators = binary_operators
@@ -151,7 +152,7 @@ class OperonBackend(SymbolicBackend):
             check_option(op, UNARY, "unary_operators")
         return ",".join([*binary, *unary, "constant", "variable"])
 
-    def _engine(self, seed, generations, warm):
+    def _engine(self, seed, generations, warm, threads):
         from pyoperon.sklearn import SymbolicRegressor
 
         return SymbolicRegressor(
@@ -163,18 +164,18 @@ class OperonBackend(SymbolicBackend):
             optimizer_iterations=self.optimizer_iterations,
             max_evaluations=10**12,
             max_time=None if self.max_time is None else max(1, math.ceil(self.max_time)),
-            n_threads=self.n_jobs,
+            n_threads=threads,
             random_state=seed,
             warm_start=warm,
         )
 
-    def _evolve(self, X, y, seed):
+    def _evolve(self, X, y, seed, threads):
         """One search; with early stopping, in rounds of ``CHECK_EVERY`` generations (warm
         starts of the same population)."""
         step = CHECK_EVERY if self.early_stopping else self.generations
         # the first round starts a population; later rounds continue it (a warm start before
         # any population exists would run on an uninitialised one)
-        engine = self._engine(seed, min(step, self.generations), False)
+        engine = self._engine(seed, min(step, self.generations), False, threads)
         history, done, start = [], 0, time.perf_counter()
         while done < self.generations:
             engine.set_params(generations=min(step, self.generations - done),
@@ -218,9 +219,10 @@ class OperonBackend(SymbolicBackend):
         X = np.array(X, dtype=np.float64, order="C")
         y = np.array(y, dtype=np.float64)
         rows, self.generations_run_ = [], []
+        threads = resolve_n_jobs(self.n_jobs, "OperonBackend")
         for restart in range(self.n_restarts):
             seed = None if self.random_state is None else self.random_state + restart
-            for entry in self._evolve(X, y, seed):
+            for entry in self._evolve(X, y, seed, threads):
                 expr = parse_infix(entry["model"], feature_names)
                 rows.append((int(entry["length"]), float(entry["mean_squared_error"]), expr))
         return rows
