@@ -566,3 +566,56 @@ def test_refitted_equations_keep_their_front_and_another_row_changes_predictions
                              (model.symbolic_model_.to_torch(), after)):
         out = module(x, edge_index).detach().numpy().reshape(expected.shape)
         np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-9)
+
+
+def _r2_law_candidates(rows, chosen):
+    """Message and node equations of an r2 law whose radial front holds ``rows`` (expressions
+    of r and m_j), the row ``chosen`` selected, and the graphs to refit them on."""
+    from sklearn_symgn.distillation.base import NetworkSpec
+    from sklearn_symgn.distillation.central import central_equations
+    from sklearn_symgn.graphs.inputs import to_graph_input
+
+    X, y, names = make_nbody("r2", n_samples=100, min_distance=0.5, random_state=0,
+                             return_feature_names=True)
+    _, variables = edge_variables(X[0], X[0], [0, 1], names)
+    radial = Equation("g", variables[2:], [5 + 2 * k for k in range(len(rows))],
+                      [1.1e-7 - 1e-8 * k for k in range(len(rows))],
+                      [sympy.sympify(e) for e in rows], preferred=chosen)
+    edges = central_equations(radial, variables, 2)
+    phi1, phi2 = sympy.symbols("phi1 phi2")
+    node_names = ["phi1", "phi2", *names]
+    nodes = [Equation(t, node_names, [3], [0.0], [-43.4 * p])
+             for t, p in (("ax", phi1), ("ay", phi2))]
+    spec = NetworkSpec([0, 1], names, CompleteGraph(), 2, (2,))
+    model = SymbolicGraphModel(edges, nodes, names, [0, 1], CompleteGraph(), (2,))
+    graphs = to_graph_input(model, X, y, reset=False, require_y=True, dtype=np.float64)
+    return radial, (edges, nodes), spec, graphs, variables
+
+
+def test_a_front_row_that_the_targets_prefer_replaces_the_chosen_one():
+    from sklearn_symgn.distillation.message import _reselected
+
+    # messages could not tell the simulator's softened 1/r'^2 (r' = r + 0.01) from 1/r^2; the
+    # refit on the targets can
+    rows = ["-0.0224*m_j/r**2", "0.036*m_j/(r*(-1.57*r - 0.034))"]
+    radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=0)
+    edges, nodes = _reselected(radial, equations, spec, graphs, variables)
+    assert sympy.Symbol("r") in edges[0].expression.free_symbols
+    denominator = sympy.fraction(sympy.together(edges[0].expression))[1]
+    assert len(sympy.Add.make_args(sympy.expand(denominator))) == 2  # the softened row
+    X, y = make_nbody("r2", n_samples=50, min_distance=0.1, random_state=1)
+    reselected = SymbolicGraphModel(edges, nodes, spec.feature_names, [0, 1], CompleteGraph(),
+                                    (2,))
+    plain = SymbolicGraphModel(*equations, spec.feature_names, [0, 1], CompleteGraph(), (2,))
+    plain.fit(X, y)  # its best constants: still worse at close encounters
+    assert reselected.score(X, y) > 0.9999 > plain.score(X, y)
+
+
+def test_a_chosen_row_is_kept_when_a_longer_one_is_not_clearly_better():
+    from sklearn_symgn.distillation.message import _reselected
+
+    # the longer row adds a term worth nothing on the targets: the chosen row stays
+    rows = ["-0.0224*m_j/(r*(r + 0.02))", "-0.0224*m_j/(r*(r + 0.02)) + 1e-7*r"]
+    radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=0)
+    edges, _ = _reselected(radial, equations, spec, graphs, variables)
+    assert edges is equations[0]

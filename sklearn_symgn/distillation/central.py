@@ -178,7 +178,7 @@ def central_equations(radial, variables, dim):
     -------
     list of Equation
         One per axis, each with the radial front multiplied by its direction cosine, so the
-        chosen expression and the front are the profile's.
+        chosen row and the front are the profile's.
     """
     r = sympy.Symbol(variables[dim])
     equations = []
@@ -186,6 +186,6 @@ def central_equations(radial, variables, dim):
         cosine = sympy.Symbol(variables[d]) / r
         equations.append(Equation(
             f"phi{d + 1}", list(variables), radial.complexity + 2, radial.loss,
-            [cosine * e for e in radial.expressions], radial.selection,
+            [cosine * e for e in radial.expressions], radial.selection, preferred=radial.index,
         ))
     return equations
