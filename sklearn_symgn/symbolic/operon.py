@@ -170,9 +170,10 @@ class OperonBackend(SymbolicBackend):
         )
 
     def _evolve(self, X, y, seed, threads):
-        """One search; with early stopping, in rounds of ``CHECK_EVERY`` generations (warm
-        starts of the same population)."""
-        step = CHECK_EVERY if self.early_stopping else self.generations
+        """One search, in rounds of ``CHECK_EVERY`` generations (warm starts of the same
+        population): early stopping looks at the front between rounds, and Ctrl-C, which
+        Python only sees once the engine's C++ returns, interrupts within a round."""
+        step = CHECK_EVERY
         # the first round starts a population; later rounds continue it (a warm start before
         # any population exists would run on an uninitialised one)
         engine = self._engine(seed, min(step, self.generations), False, threads)

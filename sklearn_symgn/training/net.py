@@ -6,6 +6,10 @@ from skorch.utils import to_tensor
 __all__ = ["GraphNet"]
 
 
+class _Interrupted(Exception):
+    """Carries a Ctrl-C past skorch, which would swallow the ``KeyboardInterrupt``."""
+
+
 class GraphNet(NeuralNet):
     """skorch ``NeuralNet`` whose loss is the paper's: L1 error per node plus a message penalty.
 
@@ -36,3 +40,21 @@ class GraphNet(NeuralNet):
         if training and self.message_strategy is not None:
             loss = loss + self.message_strategy.penalty(raw, max(n_nodes, 1))
         return loss
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        """skorch's loop, but an interrupt is not swallowed.
+
+        skorch ends training quietly on ``KeyboardInterrupt`` and returns a half-trained net as
+        if all were well; here the interrupt leaves the loop as ``_Interrupted`` (which skorch
+        does not catch) and :meth:`partial_fit` raises it again as ``KeyboardInterrupt``.
+        """
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as interrupt:
+            raise _Interrupted from interrupt
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        try:
+            return super().partial_fit(X, y, classes, **fit_params)
+        except _Interrupted:
+            raise KeyboardInterrupt("training interrupted") from None
