@@ -287,7 +287,8 @@ def main(argv=None):
                         help="distiller parameters (MessageDistiller), e.g. message_quantile=1")
     parser.add_argument("--load-models", metavar="DIR",
                         help="skip training: load DIR/<law>-<dim>-<strategy>.joblib (from "
-                             "--save-models) and distil and score it again")
+                             "--save-models) and distil and score it again; pickles run code "
+                             "when loaded: only files you made")
     parser.add_argument("--figures", action="store_true",
                         help="save messages-vs-forces and Pareto-front PNGs under --out")
     parser.add_argument("--save-models", action="store_true",

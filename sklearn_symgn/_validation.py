@@ -15,6 +15,7 @@ import warnings
 from difflib import get_close_matches
 from numbers import Integral
 
+import numpy as np
 from sklearn.utils._param_validation import (
     Interval,
     InvalidParameterError,
@@ -24,8 +25,9 @@ from sklearn.utils._param_validation import (
 from sklearn.utils._param_validation import validate_params as _sklearn_validate_params
 
 __all__ = [
-    "Int", "N_JOBS", "ValidatedMixin", "available_cores", "check_columns", "check_option",
-    "check_string_options", "resolve_n_jobs", "validate_params",
+    "Int", "N_JOBS", "ValidatedMixin", "available_cores", "check_columns",
+    "check_finite_equations", "check_option", "check_string_options", "resolve_n_jobs",
+    "validate_params",
 ]
 
 
@@ -79,6 +81,21 @@ def resolve_n_jobs(n_jobs, owner):
                       f"may use; using {available}.", RuntimeWarning, stacklevel=3)
         return available
     return int(n_jobs)
+
+
+def check_finite_equations(pred, what="The equations"):
+    """Raise ``ValueError`` when distilled equations gave non-finite node predictions.
+
+    A law such as ``1/r**2`` is singular where two nodes coincide (``r = 0``); returning NaN
+    there would pass silently into a user's analysis.
+    """
+    bad = ~np.all(np.isfinite(pred), axis=-1) if pred.ndim > 1 else ~np.isfinite(pred)
+    if np.any(bad):
+        raise ValueError(
+            f"{what} are not finite on {int(bad.sum())} of {len(bad)} nodes of X: the law is "
+            "singular there (for example two nodes at the same position, r = 0, in a law with "
+            "1/r). Leave such graphs out, or check their positions."
+        )
 
 
 def _suggestion(value, options):

@@ -1,5 +1,6 @@
 """What the estimators share: R² scoring on graph data, and the skeleton of fit and predict."""
 
+import re
 from dataclasses import fields
 from numbers import Integral, Real
 
@@ -10,7 +11,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from skorch.callbacks import LRScheduler, ProgressBar
+from skorch.callbacks import Callback, LRScheduler, ProgressBar
 from skorch.dataset import ValidSplit
 
 from ._validation import Int, ValidatedMixin, check_columns
@@ -51,9 +52,11 @@ class GraphScoreMixin:
         pred = self.predict(X)
         if y is None:
             y = to_graph_input(self, X, reset=False, require_y=True, dtype=np.float64).node_targets()
-        y = np.asarray(y, dtype=np.float64)
-        if y.shape[0] != pred.shape[0] or y.size != pred.size:
-            raise ValueError(f"y has shape {y.shape}, but predictions have shape {pred.shape}.")
+        y = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=np.float64)
+        if _squeezed(y.shape) != _squeezed(pred.shape):  # not merely the same size: a
+            # transposed or flattened y would give a meaningless R²
+            raise ValueError(f"y must have the shape of the predictions, {pred.shape}; got "
+                             f"{y.shape}.")
         n_targets = self.n_targets_
         weights = None
         if sample_weight is not None:
@@ -176,8 +179,8 @@ default=None
                 self.position_columns, n_features, "position_columns", self.feature_names_
             )
         self.hidden_layer_sizes_ = self._resolve_hidden()
-        if self.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"device={self.device!r} was requested but CUDA is not available.")
+        _check_device(self.device)
+        _check_callbacks(self.callbacks)
         self.graph_ = CompleteGraph() if self.graph is None else self.graph
         self.graph_.check(inputs.min_nodes())
         inputs.complete_edges(self.graph_, self.position_columns_)
@@ -199,6 +202,12 @@ default=None
             )
         if len(set(names)) != len(names):
             raise ValueError(f"feature_names must be distinct; got {names!r}.")
+        reserved = [n for n in names if re.fullmatch(r"phi(\d+|_d)", n)]
+        if reserved:
+            raise ValueError(
+                f"feature_names must not use {reserved}: the distilled equations name the "
+                f"summed messages phi1, phi2, ... (and phi_d); got {names!r}."
+            )
         return names
 
     def _resolve_hidden(self):
@@ -352,3 +361,35 @@ default=None
         tags.target_tags.multi_output = True
         tags.non_deterministic = False
         return tags
+
+
+def _squeezed(shape):
+    """``shape`` without a trailing axis of length 1 (one target per node, either way)."""
+    return tuple(shape[:-1]) if len(shape) > 1 and shape[-1] == 1 else tuple(shape)
+
+
+def _check_device(device):
+    """``device`` must name a torch device this machine has: the CPU, or a CUDA GPU."""
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:<index>'; got {device!r}.") \
+            from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available.")
+    if kind not in ("cpu", "cuda"):
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:<index>'; got {device!r} (a "
+                         f"{kind!r} device is not supported).")
+
+
+def _check_callbacks(callbacks):
+    """Each callback is a skorch ``Callback`` (class or instance) or a ``(name, callback)``."""
+    for entry in callbacks or []:
+        callback = entry[1] if isinstance(entry, tuple) and len(entry) == 2 \
+            and isinstance(entry[0], str) else entry
+        if not (isinstance(callback, Callback)
+                or (isinstance(callback, type) and issubclass(callback, Callback))):
+            raise TypeError(
+                "callbacks must hold skorch.callbacks.Callback instances or (name, callback) "
+                f"pairs; got {entry!r} of type {type(entry).__name__}."
+            )

@@ -619,3 +619,18 @@ def test_a_chosen_row_is_kept_when_a_longer_one_is_not_clearly_better():
     radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=0)
     edges, _ = _reselected(radial, equations, spec, graphs, variables)
     assert edges is equations[0]
+
+
+def test_equations_refuse_to_predict_nan_where_two_nodes_coincide():
+    r = sympy.Symbol("r")
+    names = ["x", "y", "m"]
+    edge = [Equation(f"phi{k + 1}", ["dx", "dy", "r", "m_i", "m_j"], [5], [0.0],
+                     [sympy.Symbol(d) / r**3]) for k, d in enumerate(["dx", "dy"])]
+    node = [Equation(t, ["phi1", "phi2", *names], [1], [0.0], [sympy.Symbol(p)])
+            for t, p in (("ax", "phi1"), ("ay", "phi2"))]
+    model = SymbolicGraphModel(edge, node, names, [0, 1], CompleteGraph(), (2,))
+    X = np.random.default_rng(0).normal(size=(3, 4, 3))
+    assert np.all(np.isfinite(model.predict(X)))
+    X[1, 2, :2] = X[1, 0, :2]  # two bodies at one place: 1/r**3 is infinite there
+    with pytest.raises(ValueError, match="not finite on 2 of 12 nodes.*r = 0"):
+        model.predict(X)

@@ -199,6 +199,29 @@ def _catalogue():
                                      "edge_equations_"),
         "linear_fit lengths": (lambda: linear_fit_r2(np.ones((5, 2)), np.ones((4, 2))), ValueError,
                                "inconsistent|samples"),
+        # foreign exceptions turned into ours
+        "device unknown": (lambda: fit(device="banana"), ValueError, "device must be 'cpu'"),
+        "device unsupported": (lambda: fit(device="mps"), ValueError, "'mps' device"),
+        "callback not a callback": (lambda: fit(callbacks=[42]), TypeError,
+                                    "callbacks must hold skorch"),
+        "feature named like a message": (lambda: fit(feature_names=["x", "y", "phi1", "vy",
+                                                                    "q", "m"]),
+                                         ValueError, "feature_names must not use.*phi1"),
+        "score y transposed": (lambda: fit().score(X, y.transpose(0, 2, 1)), ValueError,
+                               "y must have the shape of the predictions"),
+        "score y flattened": (lambda: fit().score(X, y.reshape(len(y), -1)), ValueError,
+                              "y must have the shape of the predictions"),
+        "no binary operator": (lambda: OperonBackend(binary_operators=()).fit(
+            np.ones((5, 1)), np.ones(5)), ValueError, "binary_operators must name"),
+        "seed too large": (lambda: OperonBackend(random_state=2**64).fit(
+            np.ones((5, 1)), np.ones(5)), ValueError, "random_state"),
+        "population too large": (lambda: OperonBackend(population_size=10**30).fit(
+            np.ones((5, 1)), np.ones(5)), ValueError, "population_size"),
+        "n_jobs zero": (lambda: OperonBackend(n_jobs=0).fit(np.ones((5, 1)), np.ones(5)),
+                        ValueError, "n_jobs"),
+        "pysr julia code": (lambda: __import__("sklearn_symgn").symbolic.PySRBackend(
+            unary_operators=("f(x) = run(`ls`)",))._pysr_params(), ValueError,
+                            "unary_operators must be a str among"),
         # plotting
         "pareto of a string": (lambda: plotting.plot_pareto_front("phi1"), TypeError,
                                "equation must be an Equation"),
@@ -249,3 +272,25 @@ def test_non_finite_predictions_raise(data):
     model = SymbolicGNRegressor(**TINY).fit(*data)
     with pytest.raises(ValueError, match="not finite"):
         model.predict(np.full_like(data[0], 3e38))
+
+
+def test_tensor_inputs_that_require_grad_are_read_as_values(data):
+    X, y = data
+    model = SymbolicGNRegressor(**TINY).fit(torch.tensor(X, requires_grad=True), torch.tensor(y))
+    np.testing.assert_allclose(model.predict(torch.tensor(X, requires_grad=True)),
+                               model.predict(X))
+
+
+def test_n_jobs_beyond_the_cores_is_capped_with_a_warning():
+    from sklearn_symgn._validation import available_cores
+    from sklearn_symgn.symbolic import OperonBackend
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1, 2, size=(60, 2))
+    backend = OperonBackend(n_jobs=available_cores() + 1000, generations=2, population_size=20,
+                            max_time=None, random_state=0)
+    with pytest.warns(RuntimeWarning, match="more than the .* cores.*using"):
+        capped = backend.fit(X, X[:, 0]).equation_
+    same = OperonBackend(n_jobs=1, generations=2, population_size=20, max_time=None,
+                         random_state=0).fit(X, X[:, 0]).equation_
+    assert str(capped) == str(same)  # the thread count does not change the result

@@ -12,6 +12,7 @@ import numpy as np
 import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 
+from .._validation import check_finite_equations
 from ..base import GraphScoreMixin
 from ..graphs.inputs import to_graph_input
 from ..symbolic import round_constants
@@ -132,10 +133,12 @@ class ComposedLaw(GraphScoreMixin, RegressorMixin, BaseEstimator):
                                            self.feature_names)
         node_names = [f"{n}_i" for n in self.feature_names]
         rows = inputs.target_nodes()
-        pred = np.column_stack([
-            _evaluate(e, table, edge_names, receiver, x, node_names)[rows]
-            for e in self.expressions
-        ])
+        with np.errstate(all="ignore"):
+            pred = np.column_stack([
+                _evaluate(e, table, edge_names, receiver, x, node_names)[rows]
+                for e in self.expressions
+            ])
+        check_finite_equations(pred, "The composed law's predictions")
         return inputs.shape_output(pred, tuple(self.node_target_shape))
 
     def pair_terms(self):

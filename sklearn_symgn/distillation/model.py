@@ -4,7 +4,7 @@ import numpy as np
 import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from .._validation import Int
+from .._validation import Int, check_finite_equations
 from ..base import GraphScoreMixin
 from ..graphs.inputs import to_graph_input
 from ..symbolic.parsimony import fit_constants
@@ -107,7 +107,9 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
         """Predict node targets from the equations alone (same inputs and shapes as the network)."""
         inputs = to_graph_input(self, X, reset=False, require_y=False, dtype=np.float64)
         edge_equations, node_equations = self._equations()
-        pred = self._evaluate(self._graph_tables(inputs), edge_equations, node_equations)
+        with np.errstate(all="ignore"):
+            pred = self._evaluate(self._graph_tables(inputs), edge_equations, node_equations)
+        check_finite_equations(pred, "The equations' predictions")
         return inputs.shape_output(pred, tuple(self.node_target_shape))
 
     def fit(self, X, y=None):

@@ -202,10 +202,8 @@ def is_graph_list(X):
 def _as_float_array(value, name, graph_index, dtype=np.float32):
     if value is None:
         raise ValueError(f"X[{graph_index}].{name} is missing; every graph needs `{name}`.")
-    if isinstance(value, torch.Tensor):
-        value = value.detach().cpu().numpy()
     return check_array(
-        value, ensure_2d=False, dtype=dtype, input_name=f"X[{graph_index}].{name}"
+        _detached(value), ensure_2d=False, dtype=dtype, input_name=f"X[{graph_index}].{name}"
     )
 
 
@@ -281,9 +279,15 @@ def _graph_list_input(estimator, graphs, *, reset, require_y, dtype):
     return GraphList(out, target_shape)
 
 
+def _detached(value):
+    """A tensor's values as a NumPy array (also one that requires grad, or is on a GPU)."""
+    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
+
+
 def _array_input(estimator, X, y, *, reset, require_y, dtype):
     if sp.issparse(X):
         raise TypeError("Sparse input is not supported: pass a dense array or a list of Data.")
+    X = _detached(X)
     X = np.asarray(X) if not hasattr(X, "iloc") else X
     ndim = getattr(X, "ndim", 0)
     if ndim == 2:
@@ -308,7 +312,8 @@ def _array_input(estimator, X, y, *, reset, require_y, dtype):
                 "(with arrays X, the node targets are a separate array y; a list of Data "
                 "carries them in .y)."
             )
-        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=dtype, input_name="y")
+        y = check_array(_detached(y), ensure_2d=False, allow_nd=True, dtype=dtype,
+                        input_name="y")
         if y.shape[0] != X.shape[0]:
             raise ValueError(
                 f"X and y have inconsistent numbers of samples: {X.shape[0]} and {y.shape[0]}."

@@ -3,17 +3,20 @@
 import math
 import time
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import N_JOBS, check_option, resolve_n_jobs
+from .._validation import N_JOBS, Int, check_option, resolve_n_jobs
 from ._parse import parse_infix
 from .base import SymbolicBackend
 from .equations import select_best
 
 __all__ = ["OperonBackend"]
+
+#: Largest count the engine takes (a C++ int).
+MAX_INT = 2**31 - 1
 
 #: Generations between two looks at the front (early stopping).
 CHECK_EVERY = 5
@@ -113,14 +116,14 @@ class OperonBackend(SymbolicBackend):
         "binary_operators": ["array-like"],
         "unary_operators": ["array-like"],
         "max_time": [Interval(Real, 0, None, closed="neither"), None],
-        "generations": [Interval(Integral, 1, None, closed="left")],
+        "generations": [Int(1, MAX_INT)],
         "early_stopping": ["boolean"],
-        "population_size": [Interval(Integral, 2, None, closed="left")],
-        "max_length": [Interval(Integral, 3, None, closed="left")],
-        "optimizer_iterations": [Interval(Integral, 0, None, closed="left")],
+        "population_size": [Int(2, MAX_INT)],
+        "max_length": [Int(3, MAX_INT)],
+        "optimizer_iterations": [Int(0, MAX_INT)],
         "n_jobs": N_JOBS,
-        "n_restarts": [Interval(Integral, 1, None, closed="left")],
-        "random_state": [Interval(Integral, 0, None, closed="left"), None],
+        "n_restarts": [Int(1, MAX_INT)],
+        "random_state": [Int(0, 2**32 - 1), None],
         "selection": [StrOptions({"best", "accuracy", "simplest"})],
     }
 
@@ -146,6 +149,9 @@ class OperonBackend(SymbolicBackend):
 
     def _allowed_symbols(self):
         binary, unary = list(self.binary_operators), list(self.unary_operators)
+        if not binary:
+            raise ValueError(f"binary_operators must name at least one of {sorted(BINARY)}; "
+                             f"got {self.binary_operators!r}.")
         for op in binary:
             check_option(op, BINARY, "binary_operators")
         for op in unary:
@@ -222,7 +228,7 @@ class OperonBackend(SymbolicBackend):
         rows, self.generations_run_ = [], []
         threads = resolve_n_jobs(self.n_jobs, "OperonBackend")
         for restart in range(self.n_restarts):
-            seed = None if self.random_state is None else self.random_state + restart
+            seed = None if self.random_state is None else (self.random_state + restart) % 2**32
             for entry in self._evolve(X, y, seed, threads):
                 expr = parse_infix(entry["model"], feature_names)
                 rows.append((int(entry["length"]), float(entry["mean_squared_error"]), expr))

@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from .._validation import check_option
 from .base import SymbolicBackend
 
 __all__ = ["PySRBackend", "import_pysr"]
@@ -14,6 +15,15 @@ INSTALL_HINT = (
     "with internet access so that PySR can install Julia and its packages (or point it to an "
     "existing Julia, see PySR's docs). The default OperonBackend needs none of this."
 )
+
+
+#: Operators passed on to PySR. PySR evaluates operator strings as Julia code, so a string such
+#: as ``"f(x) = run(`...`)"`` would run a program: only these built-in names are accepted.
+BINARY = {"+", "-", "*", "/", "^", "max", "min", "mod", "greater", "cond", "logical_or",
+          "logical_and", "atan2"}
+UNARY = {"exp", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "square", "cube", "abs", "neg",
+         "inv", "sign", "sin", "cos", "tan", "sinh", "cosh", "tanh", "asin", "acos", "atan",
+         "asinh", "acosh", "atanh", "floor", "ceil", "round", "relu", "erf", "erfc", "gamma"}
 
 
 def import_pysr():
@@ -31,8 +41,10 @@ class PySRBackend(SymbolicBackend):
     Parameters
     ----------
     binary_operators : tuple of str, default=("+", "-", "*", "/")
+        PySR's built-in binary operators (:data:`BINARY`).
     unary_operators : tuple of str, default=()
-        For example ``("exp", "log", "sqrt")``.
+        PySR's built-in unary operators (:data:`UNARY`), for example ``("exp", "log",
+        "sqrt")``. Custom Julia definitions are refused: PySR would run them as code.
     niterations : int, default=40
         Search iterations.
     populations : int, default=15
@@ -91,6 +103,13 @@ class PySRBackend(SymbolicBackend):
         """Keyword arguments of ``pysr.PySRRegressor`` for these settings."""
         if self.deterministic and self.random_state is None:
             raise ValueError("deterministic=True needs an integer random_state.")
+        for option, allowed, name in ((self.binary_operators, BINARY, "binary_operators"),
+                                      (self.unary_operators, UNARY, "unary_operators")):
+            if isinstance(option, str):
+                raise ValueError(f"{name} must be a list of operator names; got the string "
+                                 f"{option!r}.")
+            for op in option:
+                check_option(op, sorted(allowed), name)
         serial = self.deterministic or self.n_jobs == 1
         params = {
             "binary_operators": list(self.binary_operators),
