@@ -13,7 +13,7 @@ from ._validation import check_columns
 from .base import BaseGraphRegressor, feature_scales
 from .distillation import MessageDistiller, NetworkSpec
 from .distillation.variables import inertial_mass_column
-from .graphs.inputs import to_graph_input
+from .graphs.inputs import first_graphs, to_graph_input
 from .messages import SILENT_MESSAGE_STD, messages_are_silent, record_messages
 from .models import GraphNetwork, InteractionLayer
 from .models.strategies import STRATEGIES, make_strategy
@@ -350,8 +350,8 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         or a network that does not explain its own training targets (R² ≈ 0). Checked on the
         first ``DEGENERACY_GRAPHS`` training graphs."""
         n = DEGENERACY_GRAPHS
-        sample = X[:n]  # a list, an array or a tensor (one that requires grad too)
-        targets = None if y is None else y[:n]
+        sample = first_graphs(X, n)
+        targets = None if y is None else first_graphs(y, n)
         causes = []
         if messages_are_silent(self.edge_messages(sample).messages):
             causes.append("the messages carry no signal (every component's standard deviation "

@@ -634,3 +634,15 @@ def test_equations_refuse_to_predict_nan_where_two_nodes_coincide():
     X[1, 2, :2] = X[1, 0, :2]  # two bodies at one place: 1/r**3 is infinite there
     with pytest.raises(ValueError, match="not finite on 2 of 12 nodes.*r = 0"):
         model.predict(X)
+
+
+def test_notebooks_show_the_equations_of_the_symbolic_model_and_the_composed_law(distilled):
+    model, _, _, _ = distilled
+    for shown in (model.symbolic_model_, model.composed_law_):
+        bundle = shown._repr_mimebundle_()
+        assert bundle["text/plain"] == str(shown)
+        assert bundle["text/latex"].startswith("$\\begin{aligned}")
+        assert bundle["text/latex"].count("&=") == len(shown.latex())
+        assert bundle["text/html"].startswith("<pre>") and "Σ_j" in str(model.composed_law_)
+    assert "\\sum" in model.composed_law_._repr_latex_()  # Σ_j of the pair law
+    assert model.symbolic_model_._repr_latex_().count("&=") == 4  # phi1, phi2, ax, ay

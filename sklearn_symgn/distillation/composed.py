@@ -16,6 +16,7 @@ from .._validation import check_finite_equations
 from ..base import GraphScoreMixin
 from ..graphs.inputs import to_graph_input
 from ..symbolic import round_constants
+from .display import EquationsDisplayMixin
 from .variables import edge_variables, sum_at_receivers
 
 __all__ = ["ComposedLaw", "PairSum", "compose"]
@@ -83,7 +84,7 @@ def compose(node_expression, edge_expressions, feature_names, position_columns):
     return node_expression.xreplace(receiver).xreplace(sums)
 
 
-class ComposedLaw(GraphScoreMixin, RegressorMixin, BaseEstimator):
+class ComposedLaw(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin, BaseEstimator):
     """The distilled law as one expression per target, which predicts by itself.
 
     Built by distillation (``composed_law_`` of a distilled

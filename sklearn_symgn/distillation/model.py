@@ -8,12 +8,13 @@ from .._validation import Int, check_finite_equations
 from ..base import GraphScoreMixin
 from ..graphs.inputs import to_graph_input
 from ..symbolic.parsimony import fit_constants
+from .display import EquationsDisplayMixin
 from .variables import edge_variables, node_variables, sum_at_receivers
 
 __all__ = ["SymbolicGraphModel"]
 
 
-class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
+class SymbolicGraphModel(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin, BaseEstimator):
     """The distilled equations as a model: ``y_i = node_eq(sum_j edge_eq(e_ij), x_i)``.
 
     Built by :meth:`SymbolicGNRegressor.distill <sklearn_symgn.SymbolicGNRegressor.distill>`
@@ -216,6 +217,10 @@ class SymbolicGraphModel(GraphScoreMixin, RegressorMixin, BaseEstimator):
         """All equations as printable lines (messages first, then node targets)."""
         return [str(eq) if digits == 3 else f"{eq.target} = {eq.simplified(digits)}"
                 for eq in [*sum(self._equations(), [])]]
+
+    def latex(self, digits=3):
+        """LaTeX lines ``lhs = rhs``, messages first, then node targets (rounded constants)."""
+        return [eq.latex(digits) for eq in [*sum(self._equations(), [])]]
 
     def __str__(self):
         return "\n".join(self.equations())

@@ -23,7 +23,7 @@ from torch_geometric.data import Batch, Data
 
 from .batching import DenseGraphDataset, GraphListDataset
 
-__all__ = ["DenseGraphs", "GraphInput", "GraphList", "is_graph_list", "to_graph_input"]
+__all__ = ["DenseGraphs", "GraphInput", "GraphList", "first_graphs", "is_graph_list", "to_graph_input"]
 
 
 class GraphInput:
@@ -277,6 +277,14 @@ def _graph_list_input(estimator, graphs, *, reset, require_y, dtype):
             data.edge_index = _check_edge_index(g.edge_index, x.shape[0], f"X[{k}].edge_index")
         out.append(data)
     return GraphList(out, target_shape)
+
+
+def first_graphs(X, n):
+    """The first ``n`` graphs (or targets) of any accepted input: a list of ``Data``, an array
+    or array-like, a tensor (also one that requires grad)."""
+    if is_graph_list(X):
+        return X[:n]
+    return np.asarray(_detached(X))[:n]
 
 
 def _detached(value):
