@@ -7,6 +7,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from .._validation import Int, check_finite_equations
 from ..base import GraphScoreMixin
 from ..graphs.inputs import to_graph_input
+from ..symbolic import GraphEquationModule
 from ..symbolic.parsimony import fit_constants
 from .display import EquationsDisplayMixin
 from .variables import edge_variables, node_variables, sum_at_receivers
@@ -206,8 +207,6 @@ class SymbolicGraphModel(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin,
         >>> y.detach().numpy().ravel(), model.predict(X).ravel()
         (array([ 4., -4.]), array([ 4., -4.]))
         """
-        from ..symbolic.export import GraphEquationModule
-
         edge_equations, node_equations = self._equations()
         return GraphEquationModule([eq.to_torch(dtype) for eq in edge_equations],
                                    [eq.to_torch(dtype) for eq in node_equations],

@@ -2,9 +2,9 @@
 
 from .base import SymbolicBackend
 from .equations import Equation, round_constants
-from .export import EquationModule
+from .export import EquationModule, GraphEquationModule
 from .operon import OperonBackend
 from .pysr import PySRBackend
 
-__all__ = ["Equation", "EquationModule", "OperonBackend", "PySRBackend", "SymbolicBackend",
-           "round_constants"]
+__all__ = ["Equation", "EquationModule", "GraphEquationModule", "OperonBackend", "PySRBackend",
+           "SymbolicBackend", "round_constants"]
