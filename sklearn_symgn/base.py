@@ -252,7 +252,8 @@ default=None
         )
         callbacks = [("lr_scheduler", scheduler), ("stop_on_non_finite", StopOnNonFiniteLoss())]
         if self.verbose >= 2:
-            callbacks.append(("progress_bar", ProgressBar()))
+            # tqdm's notebook bar needs ipywidgets; without it, the text bar works everywhere
+            callbacks.append(("progress_bar", ProgressBar(detect_notebook=_has_ipywidgets())))
         callbacks += list(self.callbacks or [])
         return GraphNet(
             module,
@@ -393,3 +394,11 @@ def _check_callbacks(callbacks):
                 "callbacks must hold skorch.callbacks.Callback instances or (name, callback) "
                 f"pairs; got {entry!r} of type {type(entry).__name__}."
             )
+
+
+def _has_ipywidgets():
+    try:
+        import ipywidgets  # noqa: F401
+    except ImportError:
+        return False
+    return True

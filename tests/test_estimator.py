@@ -204,3 +204,14 @@ def test_fit_warns_when_training_is_degenerate(spring_data):
         SymbolicGNRegressor(hidden_layer_sizes=(32,), max_epochs=30, batch_size=16, lr=1e-2,
                             random_state=0).fit(X, y)
     assert not [w for w in caught if "degenerate" in str(w.message)]
+
+
+def test_progress_bar_without_ipywidgets_is_plain_text(spring_data, monkeypatch, capsys):
+    """In Jupyter, tqdm's notebook bar needs ipywidgets (an ImportError without it): the
+    progress bar falls back to text when ipywidgets cannot be imported."""
+    import sys
+
+    X, y, _, _ = spring_data
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # `import ipywidgets` fails
+    model = SymbolicGNRegressor(**{**TINY, "max_epochs": 1}, verbose=2).fit(X[:32], y[:32])
+    assert dict(model.net_.callbacks_)["progress_bar"].detect_notebook is False
