@@ -194,17 +194,29 @@ def _monic(factor):
 
 
 def _tidy(expr, digits):
-    """One rational expression with the constants of its sums pulled in front, rounded."""
+    """One rational expression with the constants of its sums, in the numerator and in the
+    denominator, pulled in front (``1.57/(1.57*r + 0.0317)`` reads ``1/(r + 0.0202)``),
+    rounded."""
     if sympy.count_ops(expr) > 60:
         return round_constants(expr, digits)
     numerator, denominator = sympy.fraction(sympy.together(sympy.expand(expr)))
+    top, c_top = _monic_factors(numerator)
+    bottom, c_bottom = _monic_factors(denominator)
+    return round_constants(c_top / c_bottom * top / bottom, digits)
+
+
+def _monic_factors(product):
+    """``product`` as ``(monic part, coefficient)``: each sum among its factors (also raised to
+    a power) divided by the coefficient of its largest non-constant term."""
     coefficient, factors = sympy.Integer(1), []
-    for factor in sympy.Mul.make_args(numerator):
-        if isinstance(factor, sympy.Add):
-            c, factor = _monic(factor)
-            coefficient *= c
+    for factor in sympy.Mul.make_args(product):
+        base, power = factor.as_base_exp() if factor.is_Pow else (factor, 1)
+        if isinstance(base, sympy.Add) and (power == 1 or power.is_Integer):
+            c, base = _monic(base)
+            coefficient *= c**power
+            factor = base**power
         factors.append(factor)
-    return round_constants(coefficient * sympy.Mul(*factors) / denominator, digits)
+    return sympy.Mul(*factors), coefficient
 
 
 def _display(expr, digits):
