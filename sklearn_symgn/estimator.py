@@ -287,6 +287,12 @@ class SymbolicGNRegressor(BaseGraphRegressor):
             self.receiver_columns_ = self._auto_receivers()
         elif self.receiver_columns is None:
             self.receiver_columns_ = None
+        elif self.edge_features == "absolute":
+            raise ValueError(
+                "receiver_columns chooses among the receiver's features for "
+                "edge_features='relative'; with edge_features='absolute' the edge model sees "
+                f"every raw feature. Leave it 'auto' or None; got {self.receiver_columns!r}."
+            )
         else:
             self.receiver_columns_ = check_columns(
                 self.receiver_columns, n_features, "receiver_columns", self.feature_names_

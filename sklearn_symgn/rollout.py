@@ -374,7 +374,8 @@ def rollout(model, X0, n_steps, dt, *, position_columns=None, velocity_columns=N
             pred = np.asarray(model.predict(X), dtype=np.float64)
             return _checked_accelerations(pred, X, n_targets)
 
-        trajectory, info = _plain_rollout(accel, X0, n_steps, dt, scheme), {}
+        trajectory, info = _checked_trajectory(_plain_rollout(accel, X0, n_steps, dt, scheme),
+                                               dt), {}
         return (trajectory, info) if return_info else trajectory
 
     def predict(X):
@@ -387,5 +388,16 @@ def rollout(model, X0, n_steps, dt, *, position_columns=None, velocity_columns=N
                                                  tailor_steps, tailor_window, tailor_lr)
         else:
             trajectory, info = _plain_rollout(predict, X0, n_steps, dt, scheme), {}
-    trajectory = trajectory.detach().cpu().numpy()
+    trajectory = _checked_trajectory(trajectory.detach().cpu().numpy(), dt)
     return (trajectory, info) if return_info else trajectory
+
+
+def _checked_trajectory(trajectory, dt):
+    """``trajectory``, or a ``ValueError`` at its first non-finite step (a diverged
+    integration must not pass as a result)."""
+    bad = ~np.all(np.isfinite(trajectory.reshape(len(trajectory), -1)), axis=1)
+    if np.any(bad):
+        step = int(np.argmax(bad))
+        raise ValueError(f"The rollout diverged: its states are not finite from step {step} on "
+                         f"(dt={dt!r}). Lower dt, or check X0 against the training data.")
+    return trajectory

@@ -222,6 +222,15 @@ def _catalogue():
         "pysr julia code": (lambda: __import__("sklearn_symgn").symbolic.PySRBackend(
             unary_operators=("f(x) = run(`ls`)",))._pysr_params(), ValueError,
                             "unary_operators must be a str among"),
+        "receiver_columns with absolute features": (
+            lambda: fit(edge_features="absolute", receiver_columns=[4]), ValueError,
+            "receiver_columns chooses"),
+        "boolean edge_index": (lambda: est().fit([Data(
+            x=torch.tensor(X[0], dtype=torch.float32), y=torch.tensor(y[0], dtype=torch.float32),
+            edge_index=torch.tensor([[True, False], [False, True]]))]), ValueError,
+            "edge_index must be an integer array"),
+        "rollout diverges": (lambda: __import__("sklearn_symgn.rollout").rollout.rollout(
+            fit(), X[:1], 5, 1e6), ValueError, "rollout diverged"),
         # plotting
         "pareto of a string": (lambda: plotting.plot_pareto_front("phi1"), TypeError,
                                "equation must be an Equation"),

@@ -211,8 +211,9 @@ def _check_edge_index(edge_index, n_nodes, name):
     ei = edge_index.detach().cpu() if isinstance(edge_index, torch.Tensor) else torch.as_tensor(
         np.asarray(edge_index)
     )
-    if ei.dim() != 2 or ei.shape[0] != 2 or ei.dtype.is_floating_point:
-        raise ValueError(f"{name} must be an integer array of shape (2, n_edges); got {tuple(ei.shape)}.")
+    if ei.dim() != 2 or ei.shape[0] != 2 or ei.dtype.is_floating_point or ei.dtype == torch.bool:
+        raise ValueError(f"{name} must be an integer array of shape (2, n_edges); got "
+                         f"{tuple(ei.shape)} of {ei.dtype}.")
     if ei.numel() and (int(ei.min()) < 0 or int(ei.max()) >= n_nodes):
         raise ValueError(
             f"{name} refers to nodes outside [0, {n_nodes}): values in [{int(ei.min())}, {int(ei.max())}]."
