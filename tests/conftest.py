@@ -1,12 +1,29 @@
 """Shared tiny fixtures: few samples, small networks, fixed seeds."""
 
 import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 torch.set_num_threads(int(os.environ.get("SYMGN_TEST_THREADS", "2")))
+
+
+def pytest_configure(config):
+    """Nothing a test writes lands in the system temp directory: pytest's temporary paths and
+    every other temporary file (PyG writes its generated message-passing modules with
+    ``tempfile``), in this process and its subprocesses, go under ``.pytest-tmp`` of the
+    checkout, which the next run clears."""
+    if not config.option.basetemp:
+        config.option.basetemp = str(Path(config.rootpath) / ".pytest-tmp")
+    scratch = Path(config.option.basetemp).with_name(".pytest-scratch")
+    scratch.mkdir(exist_ok=True)
+    for stale in scratch.iterdir():  # the previous run's files
+        if stale.is_file():
+            stale.unlink()
+    os.environ["TMPDIR"] = tempfile.tempdir = str(scratch)
 
 from sklearn_symgn.datasets import make_nbody  # noqa: E402
 

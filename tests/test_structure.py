@@ -116,3 +116,18 @@ def test_the_checks_can_fail(tmp_path):
     assert FORM_AND_STRATEGY.search('if self.regularization == "kl":')
     long = ast.parse("def g():\n" + "    x = 1\n" * 61).body[0]
     assert _code_lines(long) == 61
+
+
+def test_tests_write_no_files_to_the_system_temp_directory():
+    """The conftest moves every temporary file of the tests (and of their subprocesses) into
+    the checkout's ``.pytest-scratch``."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    checkout = Path(__file__).resolve().parents[1]
+    assert Path(tempfile.gettempdir()).resolve().parent == checkout
+    child = subprocess.run([sys.executable, "-c", "import tempfile; print(tempfile.gettempdir())"],
+                           capture_output=True, text=True, check=True)
+    assert Path(child.stdout.strip()).resolve().parent == checkout
