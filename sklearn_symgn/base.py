@@ -1,6 +1,7 @@
 """What the estimators share: R² scoring on graph data, and the skeleton of fit and predict."""
 
 import re
+import threading
 from dataclasses import fields
 from numbers import Integral, Real
 
@@ -23,6 +24,9 @@ from .training import GraphNet, StopOnNonFiniteLoss, TrainingDivergedError
 
 __all__ = ["BaseGraphRegressor", "GraphScoreMixin"]
 
+
+#: Serialises the forks of torch's global RNG in ``predict`` across threads.
+_GLOBAL_RNG_LOCK = threading.RLock()
 
 class GraphScoreMixin:
     """``score`` for graph regressors: R² pooled over nodes, averaged over target components.
@@ -316,7 +320,9 @@ default=None
             ``(n_total_nodes, n_targets)``. The target axis is dropped where ``y`` had none.
         """
         inputs = self._network_input(X)
-        with torch.random.fork_rng(devices=[]):  # DataLoader iteration draws from the global RNG
+        # DataLoader iteration draws from the global RNG: fork it, one thread at a time (two
+        # interleaved forks restore each other's state and leave the user's RNG changed)
+        with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
             pred = self.net_.predict(inputs.dataset()).astype(np.float64)
         if not np.all(np.isfinite(pred)):
             raise ValueError(

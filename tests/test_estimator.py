@@ -215,3 +215,4 @@ def test_progress_bar_without_ipywidgets_is_plain_text(spring_data, monkeypatch,
     monkeypatch.setitem(sys.modules, "ipywidgets", None)  # `import ipywidgets` fails
     model = SymbolicGNRegressor(**{**TINY, "max_epochs": 1}, verbose=2).fit(X[:32], y[:32])
     assert dict(model.net_.callbacks_)["progress_bar"].detect_notebook is False
+
