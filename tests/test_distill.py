@@ -646,3 +646,13 @@ def test_notebooks_show_the_equations_of_the_symbolic_model_and_the_composed_law
         assert bundle["text/html"].startswith("<pre>") and "Σ_j" in str(model.composed_law_)
     assert "\\sum" in model.composed_law_._repr_latex_()  # Σ_j of the pair law
     assert model.symbolic_model_._repr_latex_().count("&=") == 4  # phi1, phi2, ax, ay
+
+
+def test_composed_law_prints_each_sum_with_its_leading_constant_in_front():
+    from sklearn_symgn.distillation.composed import ComposedLaw, compose
+
+    dx, r, m_j, phi1 = sympy.symbols("dx r m_j phi1")
+    softened = 0.036 * m_j * dx / (r**2 * (-1.57 * r - 0.0317))  # a 1/r'^2 with r' = r + 0.01
+    expression = compose(-43.6 * phi1, [softened], ["x", "m"], [0])
+    law = ComposedLaw(["ax"], [expression], ["x", "m"], [0], CompleteGraph(), (1,))
+    assert str(law) == "ax_i = Σ_j(dx*m_j/(r**2*(r + 0.0202)))"
