@@ -656,3 +656,14 @@ def test_composed_law_prints_each_sum_with_its_leading_constant_in_front():
     expression = compose(-43.6 * phi1, [softened], ["x", "m"], [0])
     law = ComposedLaw(["ax"], [expression], ["x", "m"], [0], CompleteGraph(), (1,))
     assert str(law) == "ax_i = Σ_j(dx*m_j/(r**2*(r + 0.0202)))"
+
+
+def test_rows_in_other_variables_than_the_chosen_one_are_not_candidates():
+    from sklearn_symgn.distillation.message import _reselected
+
+    # the longer row reads the receiver's velocity: even if it fitted the targets better, a
+    # pair law of positions and masses does not gain a velocity from the network's noise
+    rows = ["-0.0224*m_j/r**2", "0.036*m_j/(r*(-1.57*r - 0.034)) + 1e-9*vx_i"]
+    radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=0)
+    edges, _ = _reselected(radial, equations, spec, graphs, variables)
+    assert edges is equations[0]

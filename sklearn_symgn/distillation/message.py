@@ -489,15 +489,18 @@ def _reselected(radial, equations, spec, subset, variables):
     about equally well can differ by orders of magnitude on the data: for a softened ``1/r²``
     (``r' = r + 0.01``), ``m_j/(r**2 (1.57 r + 0.0317))`` and ``m_j/r**2`` had held-out message
     losses of 8.2e-8 and 1.1e-7 but target losses of 2.5e-9 and 5.9e-4 once refitted. The
-    chosen row and up to :data:`RESELECT_ROWS` rows more accurate on held-out messages are
-    each composed with the node law and refitted on ``subset``; the simplest whose loss is at
+    chosen row and up to :data:`RESELECT_ROWS` rows more accurate on held-out messages, in no
+    other variables than the chosen row's (a velocity or a second mass in a pair law only
+    fits the network's noise), are each composed with the node law and refitted on ``subset``; the simplest whose loss is at
     most :data:`RESELECT_RATIO` times the lowest (or :data:`RESELECT_FLOOR` of the targets'
     variance, round-off) is kept: the chosen row unless a more complex one is clearly better.
     """
     chosen = radial.index
+    variables_used = radial.expression.free_symbols
     better = [k for k in np.argsort(radial.loss, kind="stable")
               if radial.complexity[k] > radial.complexity[chosen]
-              and radial.loss[k] < radial.loss[chosen]][:RESELECT_ROWS]
+              and radial.loss[k] < radial.loss[chosen]
+              and radial.expressions[k].free_symbols <= variables_used][:RESELECT_ROWS]
     if not better:
         return equations
     edge_equations, node_equations = equations
