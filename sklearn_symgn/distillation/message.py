@@ -489,27 +489,29 @@ def _reselected(radial, equations, spec, subset, variables):
     about equally well can differ by orders of magnitude on the data: for a softened ``1/r²``
     (``r' = r + 0.01``), ``m_j/(r**2 (1.57 r + 0.0317))`` and ``m_j/r**2`` had held-out message
     losses of 8.2e-8 and 1.1e-7 but target losses of 2.5e-9 and 5.9e-4 once refitted. The
-    chosen row and up to :data:`RESELECT_ROWS` rows more accurate on held-out messages, in no
-    other variables than the chosen row's (a velocity or a second mass in a pair law only
-    fits the network's noise), are each composed with the node law and refitted on ``subset``; the simplest whose loss is at
+    chosen row and up to :data:`RESELECT_ROWS` rows more accurate on held-out messages are
+    each composed with the node law and refitted on ``subset``; rows that still read other
+    variables than the chosen row once refitted are left out (a velocity in a pair law only
+    fits the network's noise; a term that the refit drives to zero is no objection); the simplest whose loss is at
     most :data:`RESELECT_RATIO` times the lowest (or :data:`RESELECT_FLOOR` of the targets'
     variance, round-off) is kept: the chosen row unless a more complex one is clearly better.
     """
     chosen = radial.index
-    variables_used = radial.expression.free_symbols
     better = [k for k in np.argsort(radial.loss, kind="stable")
               if radial.complexity[k] > radial.complexity[chosen]
-              and radial.loss[k] < radial.loss[chosen]
-              and radial.expressions[k].free_symbols <= variables_used][:RESELECT_ROWS]
+              and radial.loss[k] < radial.loss[chosen]][:RESELECT_ROWS]
     if not better:
         return equations
     edge_equations, node_equations = equations
+    variables_used = edge_equations[0].expression.free_symbols
     current = _graph_model(edge_equations, node_equations, spec).refit(subset)
     trials = [(radial.complexity[chosen], 0, current.loss_, equations)]
     for k in better:
         row = radial.with_chosen(radial.expressions[k], radial.complexity[k], radial.loss[k])
         trial = _graph_model(central_equations(row, variables, len(spec.position_columns)),
                              node_equations, spec).refit(subset)
+        if not trial.edge_equations_[0].expression.free_symbols <= variables_used:
+            continue  # a term in another variable that the refit kept
         trials.append((radial.complexity[k], 1, trial.loss_,
                        (trial.edge_equations_, trial.node_equations_)))
     # losses at round-off (an exact law on simulated data) are all equally good
