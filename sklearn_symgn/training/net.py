@@ -1,5 +1,8 @@
 """The skorch net that trains a :class:`~sklearn_symgn.models.GraphNetwork`."""
 
+import signal
+import threading
+
 from skorch import NeuralNet
 from skorch.utils import to_tensor
 
@@ -8,6 +11,33 @@ __all__ = ["GraphNet"]
 
 class _Interrupted(Exception):
     """Carries a Ctrl-C past skorch, which would swallow the ``KeyboardInterrupt``."""
+
+
+class _SigintWatch:
+    """Records whether a SIGINT arrived while active (main thread only: Python delivers
+    signals there); the signal still raises ``KeyboardInterrupt`` as before."""
+
+    signalled = False
+
+    def __enter__(self):
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.getsignal(signal.SIGINT)
+            signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def _handler(self, signum, frame):
+        if self._previous == signal.SIG_IGN:  # the user chose to ignore Ctrl-C
+            return
+        self.signalled = True
+        if callable(self._previous):
+            self._previous(signum, frame)  # Python's default raises KeyboardInterrupt
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
 
 
 class GraphNet(NeuralNet):
@@ -42,16 +72,21 @@ class GraphNet(NeuralNet):
         return loss
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
-        """skorch's loop, but an interrupt is not swallowed.
+        """skorch's loop, but a Ctrl-C is not swallowed.
 
         skorch ends training quietly on ``KeyboardInterrupt`` and returns a half-trained net as
-        if all were well; here the interrupt leaves the loop as ``_Interrupted`` (which skorch
-        does not catch) and :meth:`partial_fit` raises it again as ``KeyboardInterrupt``.
+        if all were well. That is right for a callback's stop (skorch's ``EarlyStopping``
+        raises ``KeyboardInterrupt``), wrong for the user's Ctrl-C: a SIGINT that arrives
+        during the loop leaves it as ``_Interrupted`` (which skorch does not catch), and
+        :meth:`partial_fit` raises it again as ``KeyboardInterrupt``.
         """
-        try:
-            return super().fit_loop(X, y, epochs=epochs, **fit_params)
-        except KeyboardInterrupt as interrupt:
-            raise _Interrupted from interrupt
+        with _SigintWatch() as watch:
+            try:
+                return super().fit_loop(X, y, epochs=epochs, **fit_params)
+            except KeyboardInterrupt as interrupt:
+                if watch.signalled:
+                    raise _Interrupted from interrupt
+                raise  # a callback's stop: skorch ends training as it should
 
     def partial_fit(self, X, y=None, classes=None, **fit_params):
         try:
