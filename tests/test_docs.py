@@ -48,7 +48,7 @@ def test_api_reference_lists_every_public_name(site):
 
 
 def test_user_guide_pages(site):
-    for page in ("index", "concepts", "strategies", "equations", "ood", "scaling"):
+    for page in ("index", "concepts", "strategies", "equations", "ood", "own_data", "scaling"):
         assert (site / "user_guide" / f"{page}.html").is_file(), page
     assert (site / "benchmarks.html").is_file()
 
