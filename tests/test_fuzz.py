@@ -121,3 +121,57 @@ def test_fit_and_predict_raise_only_documented_errors(triple):
         return
     event("fitted and predicted")
     assert np.all(np.isfinite(pred))  # never silently NaN
+
+
+# ------------------------------------------------------------------------------------------------
+# distill keywords: every setting of the distiller either works (finite equations) or raises a
+# ValueError/TypeError, never a deep numpy/sympy/pyoperon error
+# ------------------------------------------------------------------------------------------------
+def _odd_values(*good):
+    return st.one_of(st.sampled_from(good), st.sampled_from(
+        [None, True, -1, 0, 1.5, 2**40, "auto", "ab", "", float("nan"), [1], (0.5,)]))
+
+
+DISTILL_SETTINGS = st.fixed_dictionaries({}, optional={
+    "n_components": _odd_values(1, 2, 3),
+    "max_edges": _odd_values(50, 200, 10**6),
+    "max_nodes": _odd_values(50, 200),
+    "message_quantile": _odd_values("auto", 0.5, 1.0, 1, None),
+    "message_form": _odd_values("auto", "central", "aligned", "raw", "radial"),
+    "node_form": _odd_values("auto", "vector", "components"),
+    "refit_constants": _odd_values(True, False),
+    "target_names": _odd_values(["ax", "ay"], ["a"], ("u", "v"), "xy"),
+    "random_state": _odd_values(0, 7, None),
+})
+
+
+@pytest.fixture(scope="module")
+def fitted_spring():
+    from sklearn_symgn.datasets import make_nbody
+
+    X, y = make_nbody("spring", n_samples=40, random_state=0)
+    model = SymbolicGNRegressor(**{**PARAMS, "hidden_layer_sizes": (8,)}).fit(X, y)
+    return model, X, y
+
+
+@pytest.mark.filterwarnings("ignore")
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(settings_=DISTILL_SETTINGS)
+def test_distill_keywords_raise_only_documented_errors(fitted_spring, settings_):
+    import copy
+
+    from sklearn_symgn import MessageDistiller
+    from sklearn_symgn.symbolic import OperonBackend
+
+    model, X, y = fitted_spring
+    model = copy.deepcopy(model)
+    tiny = OperonBackend(max_time=None, generations=2, population_size=20, random_state=0)
+    try:
+        model.set_params(distiller=MessageDistiller(backend=tiny, **settings_))
+        model.distill(X, y)
+    except ALLOWED as err:
+        event(f"distill: {type(err).__name__}")
+        return
+    event("distilled")
+    assert np.all(np.isfinite(model.symbolic_model_.predict(X)))
