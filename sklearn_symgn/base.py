@@ -18,7 +18,7 @@ from skorch.dataset import ValidSplit
 from ._validation import Int, ValidatedMixin, check_columns
 from .graphs.batching import collate
 from .graphs.builders import CompleteGraph, GraphBuilder
-from .graphs.inputs import to_graph_input
+from .graphs.inputs import as_values, to_graph_input
 from .models.mlp import ACTIVATIONS
 from .training import GraphNet, StopOnNonFiniteLoss, TrainingDivergedError
 
@@ -56,7 +56,7 @@ class GraphScoreMixin:
         pred = self.predict(X)
         if y is None:
             y = to_graph_input(self, X, reset=False, require_y=True, dtype=np.float64).node_targets()
-        y = np.asarray(y.detach().cpu() if isinstance(y, torch.Tensor) else y, dtype=np.float64)
+        y = np.asarray(as_values(y), dtype=np.float64)
         if _squeezed(y.shape) != _squeezed(pred.shape):  # not merely the same size: a
             # transposed or flattened y would give a meaningless R²
             raise ValueError(f"y must have the shape of the predictions, {pred.shape}; got "

@@ -74,3 +74,31 @@ def test_ctrl_c_during_distill_raises_and_keeps_the_network_only():
     assert result["outcome"] == "interrupted"
     assert "net_" in result["fitted"]
     assert not {"edge_equations_", "symbolic_model_", "composed_law_"} & set(result["fitted"])
+
+
+def test_a_sigint_handler_of_the_users_own_is_obeyed():
+    """A program that handles SIGINT itself (and does not raise) keeps training."""
+    import os
+    import signal
+
+    from skorch.callbacks import Callback
+
+    from sklearn_symgn import SymbolicGNRegressor
+    from sklearn_symgn.datasets import make_nbody
+
+    received = []
+
+    class SigintAt(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 1:
+                os.kill(os.getpid(), signal.SIGINT)
+
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        X, y = make_nbody("spring", n_samples=32, random_state=0)
+        model = SymbolicGNRegressor(max_epochs=3, hidden_layer_sizes=(8,), batch_size=16,
+                                    callbacks=[SigintAt()], random_state=0).fit(X, y)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert received == [signal.SIGINT]
+    assert len(model.net_.history) == 3

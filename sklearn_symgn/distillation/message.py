@@ -492,9 +492,10 @@ def _reselected(radial, equations, spec, subset, variables):
     chosen row and up to :data:`RESELECT_ROWS` rows more accurate on held-out messages are
     each composed with the node law and refitted on ``subset``; rows that still read other
     variables than the chosen row once refitted are left out (a velocity in a pair law only
-    fits the network's noise; a term that the refit drives to zero is no objection); the simplest whose loss is at
-    most :data:`RESELECT_RATIO` times the lowest (or :data:`RESELECT_FLOOR` of the targets'
-    variance, round-off) is kept: the chosen row unless a more complex one is clearly better.
+    fits the network's noise; a term that the refit drives to zero is no objection). The
+    simplest whose loss is at most :data:`RESELECT_RATIO` times the lowest (or
+    :data:`RESELECT_FLOOR` of the targets' variance, round-off) is kept: the chosen row unless
+    a more complex one is clearly better.
     """
     chosen = radial.index
     better = [k for k in np.argsort(radial.loss, kind="stable")

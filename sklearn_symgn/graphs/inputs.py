@@ -23,7 +23,8 @@ from torch_geometric.data import Batch, Data
 
 from .batching import DenseGraphDataset, GraphListDataset
 
-__all__ = ["DenseGraphs", "GraphInput", "GraphList", "first_graphs", "is_graph_list", "to_graph_input"]
+__all__ = ["DenseGraphs", "GraphInput", "GraphList", "as_values", "first_graphs", "is_graph_list",
+           "to_graph_input"]
 
 
 class GraphInput:
@@ -203,7 +204,7 @@ def _as_float_array(value, name, graph_index, dtype=np.float32):
     if value is None:
         raise ValueError(f"X[{graph_index}].{name} is missing; every graph needs `{name}`.")
     return check_array(
-        _detached(value), ensure_2d=False, dtype=dtype, input_name=f"X[{graph_index}].{name}"
+        as_values(value), ensure_2d=False, dtype=dtype, input_name=f"X[{graph_index}].{name}"
     )
 
 
@@ -285,18 +286,19 @@ def first_graphs(X, n):
     or array-like, a tensor (also one that requires grad)."""
     if is_graph_list(X):
         return X[:n]
-    return np.asarray(_detached(X))[:n]
+    return np.asarray(as_values(X))[:n]
 
 
-def _detached(value):
-    """A tensor's values as a NumPy array (also one that requires grad, or is on a GPU)."""
+def as_values(value):
+    """A tensor's values as a NumPy array (also one that requires grad, or is on a GPU); any
+    other value as it is."""
     return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
 
 
 def _array_input(estimator, X, y, *, reset, require_y, dtype):
     if sp.issparse(X):
         raise TypeError("Sparse input is not supported: pass a dense array or a list of Data.")
-    X = _detached(X)
+    X = as_values(X)
     X = np.asarray(X) if not hasattr(X, "iloc") else X
     ndim = getattr(X, "ndim", 0)
     if ndim == 2:
@@ -321,7 +323,7 @@ def _array_input(estimator, X, y, *, reset, require_y, dtype):
                 "(with arrays X, the node targets are a separate array y; a list of Data "
                 "carries them in .y)."
             )
-        y = check_array(_detached(y), ensure_2d=False, allow_nd=True, dtype=dtype,
+        y = check_array(as_values(y), ensure_2d=False, allow_nd=True, dtype=dtype,
                         input_name="y")
         if y.shape[0] != X.shape[0]:
             raise ValueError(

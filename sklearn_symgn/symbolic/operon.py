@@ -179,13 +179,12 @@ class OperonBackend(SymbolicBackend):
         """One search, in rounds of ``CHECK_EVERY`` generations (warm starts of the same
         population): early stopping looks at the front between rounds, and Ctrl-C, which
         Python only sees once the engine's C++ returns, interrupts within a round."""
-        step = CHECK_EVERY
         # the first round starts a population; later rounds continue it (a warm start before
         # any population exists would run on an uninitialised one)
-        engine = self._engine(seed, min(step, self.generations), False, threads)
+        engine = self._engine(seed, min(CHECK_EVERY, self.generations), False, threads)
         history, done, start = [], 0, time.perf_counter()
         while done < self.generations:
-            engine.set_params(generations=min(step, self.generations - done),
+            engine.set_params(generations=min(CHECK_EVERY, self.generations - done),
                               warm_start=done > 0)
             engine.fit(X, y)
             done += engine.get_params()["generations"]

@@ -27,12 +27,15 @@ class _SigintWatch:
         return self
 
     def _handler(self, signum, frame):
-        if self._previous == signal.SIG_IGN:  # the user chose to ignore Ctrl-C
-            return
-        self.signalled = True
-        if callable(self._previous):
-            self._previous(signum, frame)  # Python's default raises KeyboardInterrupt
-        raise KeyboardInterrupt
+        if callable(self._previous):  # Python's default raises KeyboardInterrupt; another
+            try:                      # handler may choose not to, and is obeyed
+                self._previous(signum, frame)
+            except KeyboardInterrupt:
+                self.signalled = True
+                raise
+        elif self._previous != signal.SIG_IGN:  # SIG_IGN: the user chose to ignore Ctrl-C
+            self.signalled = True
+            raise KeyboardInterrupt
 
     def __exit__(self, *exc):
         if self._previous is not None:
