@@ -93,7 +93,7 @@ RECOVERY_MIN_DISTANCE = 0.1
 
 def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, seed=0,
                overrides=None, figures=None, save_model=None, load_model=None,
-               distill_params=None):
+               distill_params=None, unary_operators=()):
     from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
     from sklearn_symgn.datasets import make_nbody, pairwise_forces
     from sklearn_symgn.metrics import edge_forces, equation_force_r2, linear_fit_r2, pair_force_r2
@@ -105,7 +105,10 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
                                 return_feature_names=True, **recipe)
     n_train = int(0.75 * n_samples)
     params = {"max_epochs": max_epochs}
-    backend = OperonBackend(random_state=seed, **SR_RECIPES.get(law, {}))
+    sr = dict(SR_RECIPES.get(law, {}))
+    if unary_operators:  # e.g. exp, log on top of each law's own set
+        sr["unary_operators"] = (*sr.get("unary_operators", ()), *unary_operators)
+    backend = OperonBackend(random_state=seed, **sr)
     if quick:
         params.update(hidden_layer_sizes=(32, 32))
         backend = OperonBackend(max_time=None, generations=5, population_size=100, random_state=0)
@@ -297,6 +300,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the data, the network and the search (fresh recovery "
                              "snapshots use seed + 1)")
+    parser.add_argument("--unary-operators", nargs="*", default=[], metavar="OP",
+                        help="unary operators added to every law's symbolic-regression set")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for smoke tests")
     parser.add_argument("--out", default="benchmarks/results/nbody")
     args = parser.parse_args(argv)
@@ -319,7 +324,8 @@ def main(argv=None):
                                                  if args.save_models else None),
                                      load_model=(Path(args.load_models) / f"{law}-{dim}-{strategy}.joblib"
                                                  if args.load_models else None),
-                                     distill_params=distill_params)
+                                     distill_params=distill_params,
+                                     unary_operators=tuple(args.unary_operators))
                     row["cpu_threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
                     rows.append(row)
                     log.write(json.dumps(row) + "\n")

@@ -73,11 +73,13 @@ class GraphScoreMixin:
 
 def feature_scales(x, positions):
     """Standardisation of node features ``x`` ``(N, F)``; the position columns share one scale
-    and no shift, so distances and directions keep their geometry."""
+    and no shift, so distances and directions keep their geometry. That scale is the spread of
+    the positions about each column's mean, so data moved by a constant get the same one."""
     shift, scale = x.mean(0), x.std(0, correction=0)
     if positions:
         shift[positions] = 0.0
-        scale[positions] = x[:, positions].std(correction=0)
+        centred = x[:, positions] - x[:, positions].mean(0)
+        scale[positions] = centred.square().mean().sqrt()
     return shift, torch.where(scale > 1e-12, scale, torch.ones_like(scale))
 
 
@@ -192,8 +194,10 @@ default=None
         self._resolve_own(inputs)
 
     def _resolve_names(self, n_features):
-        if self.feature_names is None:
-            return [f"x{k}" for k in range(n_features)]
+        if self.feature_names is None:  # a DataFrame's column names, else x0, x1, ...
+            names_in = getattr(self, "feature_names_in_", None)
+            return ([str(n) for n in names_in] if names_in is not None
+                    else [f"x{k}" for k in range(n_features)])
         if isinstance(self.feature_names, str):
             raise ValueError(
                 f"feature_names must be a list of {n_features} names; got the string "

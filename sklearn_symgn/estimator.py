@@ -79,9 +79,12 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         Which nodes exchange messages in array inputs (and in ``Data`` without ``edge_index``):
         ``None`` means :class:`~sklearn_symgn.graphs.CompleteGraph`; see also
         :class:`~sklearn_symgn.graphs.RadiusGraph`, :class:`~sklearn_symgn.graphs.KNNGraph`,
-        :class:`~sklearn_symgn.graphs.FixedGraph`.
+        :class:`~sklearn_symgn.graphs.FixedGraph`, and
+        :class:`~sklearn_symgn.graphs.NoEdges`, the only one that reads a 2-D ``X`` (rows as
+        graphs of one node).
     feature_names : list of str, default=None
-        Names of the node features, used by distillation; ``None`` means ``x0, x1, ...``.
+        Names of the node features, used by distillation; ``None`` means the column names of
+        a DataFrame ``X`` (2-D, with ``graph=NoEdges()``), else ``x0, x1, ...``.
     position_columns : list of int or str, default=None
         Node-feature columns (indices or feature names) that are coordinates; ``None`` means the
         first ``n_targets`` columns.
@@ -194,8 +197,9 @@ class SymbolicGNRegressor(BaseGraphRegressor):
     Notes
     -----
     Inputs are standardised and targets scaled inside the network; predictions are in the
-    user's units. A 2-D ``X`` is read as single-node graphs (no messages), which is what
-    scikit-learn's generic checks exercise. :meth:`fit` forgets any earlier distillation.
+    user's units. A 2-D ``X`` is read as single-node graphs (no messages) only with
+    ``graph=NoEdges()``, which is what scikit-learn's generic checks exercise; otherwise it is
+    refused. :meth:`fit` forgets any earlier distillation.
 
     Examples
     --------

@@ -36,7 +36,8 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
     graph : graph builder, default=None
         Which pairs interact; ``None`` means :class:`~sklearn_symgn.graphs.CompleteGraph`.
     feature_names : list of str, default=None
-        Names of the node features, used by distillation; ``None`` means ``x0, x1, ...``.
+        Names of the node features, used by distillation; ``None`` means the column names of
+        a DataFrame ``X`` (2-D, with ``graph=NoEdges()``), else ``x0, x1, ...``.
     position_columns : list of int or str, default=None
         Coordinate columns ``q``; ``None`` means the first ``n_targets`` columns.
     velocity_columns : list of int or str, default=None
@@ -107,8 +108,8 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
     pair energy itself is therefore not identifiable, but its derivative in ``r`` is: that is why
     :meth:`distill` fits ``dU/dr`` and integrates it symbolically. The self-energy ``T`` does not
     depend on positions, so it does not enter the accelerations and is not learned from them;
-    it is kept for the structure of the model. 2-D ``X`` (single-node graphs) has no pairs and
-    is rejected.
+    it is kept for the structure of the model. Graphs without pairs (a 2-D ``X``,
+    ``graph=NoEdges()``) are rejected.
 
     Examples
     --------
@@ -176,11 +177,12 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         self.distiller = distiller
 
     def _resolve_own(self, inputs):
-        if inputs.min_nodes() < 2:
+        if inputs.min_nodes() < 2 or self.graph_.edgeless:
             raise ValueError(
                 "SymbolicHGNRegressor needs graphs of interacting bodies (at least 2 nodes "
-                "each): X must be 3-D (n_samples, n_nodes >= 2, n_features) or a list of Data; "
-                "got graphs of a single node (a 2-D X is read as single-node graphs)."
+                "each, with edges between them): X must be 3-D (n_samples, n_nodes >= 2, "
+                f"n_features) or a list of Data and graph not NoEdges; got graphs of "
+                f"{inputs.min_nodes()} node(s) and graph={self.graph_!r}."
             )
         n_features, positions = self.n_features_in_, self.position_columns_
         dim = len(positions)

@@ -1,8 +1,8 @@
 """scikit-learn's estimator checks on tiny configurations of every estimator of the package.
 
-* ``SymbolicGNRegressor``: a 2-D X is read as single-node graphs (the network reduces to its node
-  model), which is what these generic checks exercise; graph inputs are covered by the other
-  test modules.
+* ``SymbolicGNRegressor`` with ``graph=NoEdges()``: a 2-D X is read as single-node graphs (the
+  network reduces to its node model), which is what these generic checks exercise; graph inputs
+  are covered by the other test modules.
 * ``SymbolicHGNRegressor`` declares ``two_d_array=False`` (single-node graphs have no pairs, so
   there is nothing to learn): scikit-learn then runs only the checks that need no 2-D data.
 * ``SymbolicGraphModel`` is built from equations, which fix its number of node features and
@@ -17,7 +17,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_symgn import SymbolicGNRegressor, SymbolicHGNRegressor
 from sklearn_symgn.distillation import SymbolicGraphModel
 from sklearn_symgn.distillation.variables import edge_variables
-from sklearn_symgn.graphs import CompleteGraph
+from sklearn_symgn.graphs import NoEdges
 from sklearn_symgn.symbolic import Equation
 
 WIDTH = "its equations fix the number of node features; generic data of another width is " \
@@ -45,7 +45,8 @@ SYMBOLIC_MODEL_FAILURES.update({
 
 def _tiny_network():
     return SymbolicGNRegressor(hidden_layer_sizes=(32,), max_epochs=30, batch_size=16, lr=1e-2,
-                               regularization="standard", message_dim=2, random_state=0)
+                               regularization="standard", message_dim=2, random_state=0,
+                               graph=NoEdges())
 
 
 def _tiny_hamiltonian():
@@ -59,7 +60,7 @@ def _symbolic_model():
     edge = Equation("phi1", edge_names, [1], [0.0], [sympy.Float(0.0)])
     node = Equation("y0", ["phi1", *names], [3], [0.0],
                     [sympy.Float(1.5) * x0 + sympy.Float(0.5) * x1])
-    return SymbolicGraphModel([edge], [node], names, [], CompleteGraph(), ())
+    return SymbolicGraphModel([edge], [node], names, [], NoEdges(), ())
 
 
 def _expected_failures(estimator):

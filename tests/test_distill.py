@@ -14,7 +14,7 @@ from sklearn_symgn.datasets import make_nbody, pairwise_forces
 from sklearn_symgn.distillation import SymbolicGraphModel
 from sklearn_symgn.distillation.central import central_alignment
 from sklearn_symgn.distillation.variables import edge_variables
-from sklearn_symgn.graphs import CompleteGraph
+from sklearn_symgn.graphs import CompleteGraph, NoEdges
 from sklearn_symgn.metrics import equation_force_r2
 from sklearn_symgn.symbolic import Equation, OperonBackend
 
@@ -155,7 +155,7 @@ def test_distill_errors(spring_data):
         model.set_params(distiller__message_quantile="auto", distiller__max_edges=-1).distill(X, y)
     with pytest.raises(ValueError, match="target_names"):
         model.set_params(distiller__max_edges=500, distiller__target_names=["a"]).distill(X, y)
-    tabular = SymbolicGNRegressor(**TINY).fit(X[:, 0], y[:, 0])
+    tabular = SymbolicGNRegressor(**TINY, graph=NoEdges()).fit(X[:, 0], y[:, 0])
     with pytest.raises(ValueError, match="no edges"):
         tabular.distill(X[:, 0], y[:, 0])
     with pytest.raises(NotFittedError):

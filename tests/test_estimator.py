@@ -180,6 +180,42 @@ def test_node_model_is_translation_invariant_by_default(spring_data):
         SymbolicGNRegressor(**TINY, feature_names=names, node_columns=["w"]).fit(X[:50], y[:50])
 
 
+def test_training_on_translated_copies_gives_the_same_model(spring_data):
+    """At the defaults, a network trained on the data moved by a constant offset predicts, on
+    the moved data, what the network trained on the original predicts on the original."""
+    X, y, _, names = spring_data
+    moved = X.copy()
+    moved[..., :2] += np.array([7.0, -3.0])
+    params = dict(**TINY, feature_names=names)
+    original = SymbolicGNRegressor(**params).fit(X[:50], y[:50])
+    translated = SymbolicGNRegressor(**params).fit(moved[:50], y[:50])
+    np.testing.assert_allclose(translated.predict(moved[50:70]), original.predict(X[50:70]),
+                               rtol=1e-4, atol=1e-5)
+
+
+def test_a_2d_x_is_read_as_rows_only_with_no_edges(spring_data):
+    """A 2-D X is refused unless the graph builder is NoEdges; then each row is a graph of one
+    node, a DataFrame's columns name the features, and 3-D graphs get no edges either."""
+    import pandas as pd
+
+    from sklearn_symgn.graphs import NoEdges
+
+    X, y, _, names = spring_data
+    rows, targets = X[:40].reshape(-1, X.shape[-1]), y[:40].reshape(-1, y.shape[-1])
+    with pytest.raises(ValueError, match=r"X is a 2-D array of shape \(160, 6\).*NoEdges"):
+        SymbolicGNRegressor(**TINY).fit(rows, targets)
+    fitted = SymbolicGNRegressor(**TINY).fit(X[:40], y[:40])
+    with pytest.raises(ValueError, match="graph=NoEdges"):
+        fitted.predict(rows)
+    tabular = SymbolicGNRegressor(**TINY, graph=NoEdges())
+    tabular.fit(pd.DataFrame(rows, columns=names), targets)
+    assert tabular.feature_names_ == names
+    assert tabular.predict(rows[:8]).shape == (8, 2)
+    # no edges in 3-D graphs either: each node is predicted as it is alone
+    np.testing.assert_allclose(tabular.predict(X[:2]).reshape(-1, 2), tabular.predict(
+        X[:2].reshape(-1, X.shape[-1])), rtol=1e-5, atol=1e-6)
+
+
 def test_fit_warns_when_training_is_degenerate(spring_data):
     """A penalty that silences the messages is reported by fit and refused by distill; a
     network that learned its targets is not."""

@@ -1,5 +1,5 @@
 """Graph construction and input adapters."""
 
-from .builders import CompleteGraph, FixedGraph, GraphBuilder, KNNGraph, RadiusGraph
+from .builders import CompleteGraph, FixedGraph, GraphBuilder, KNNGraph, NoEdges, RadiusGraph
 
-__all__ = ["CompleteGraph", "FixedGraph", "GraphBuilder", "KNNGraph", "RadiusGraph"]
+__all__ = ["CompleteGraph", "FixedGraph", "GraphBuilder", "KNNGraph", "NoEdges", "RadiusGraph"]

@@ -14,7 +14,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 
-__all__ = ["CompleteGraph", "FixedGraph", "GraphBuilder", "KNNGraph", "RadiusGraph"]
+__all__ = ["CompleteGraph", "FixedGraph", "GraphBuilder", "KNNGraph", "NoEdges", "RadiusGraph"]
 
 
 def _offset(template, batch_size, n_nodes):
@@ -37,6 +37,9 @@ class GraphBuilder(BaseEstimator):
 
     #: True when the edges do not depend on positions (a template can be cached).
     static = False
+    #: True when the builder makes no edges; only such a builder reads a 2-D ``X`` (each row a
+    #: graph of one node).
+    edgeless = False
     _parameter_constraints: dict = {}
 
     def check(self, n_nodes):
@@ -63,6 +66,29 @@ class CompleteGraph(GraphBuilder):
     def build(self, pos):
         batch_size, n_nodes = pos.shape[:2]
         return _offset(_complete_template(n_nodes, pos.device), batch_size, n_nodes)
+
+
+class NoEdges(GraphBuilder):
+    """No edges: every node is updated from its own features alone (no messages).
+
+    The builder of tabular data: only with it is a 2-D ``X`` of shape ``(n_samples,
+    n_features)`` read as graphs of one node each (the network reduces to its node model). With
+    any other builder a 2-D ``X`` is refused, since it is most often a table of bodies that
+    should have been a 3-D ``(n_samples, n_nodes, n_features)`` array.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_symgn.graphs import NoEdges
+    >>> NoEdges().build(torch.zeros(2, 3, 2)).shape
+    torch.Size([2, 0])
+    """
+
+    static = True
+    edgeless = True
+
+    def build(self, pos):
+        return torch.empty((2, 0), dtype=torch.long, device=pos.device)
 
 
 class FixedGraph(GraphBuilder):

@@ -5,7 +5,8 @@ Two kinds of input are accepted:
 * arrays ``X`` of shape ``(n_samples, n_nodes, n_features)`` with targets ``(n_samples, n_nodes,
   n_targets)`` or ``(n_samples, n_nodes)``: equally sized graphs, batched by tensor indexing;
   a 2-D ``X`` ``(n_samples, n_features)`` is read as graphs of a single node (no edges: the network
-  reduces to its node model), which keeps the estimator usable on tabular data;
+  reduces to its node model) only when the estimator's graph builder says so
+  (:class:`~sklearn_symgn.graphs.NoEdges`): tabular data must be asked for, not guessed;
 * a list of ``torch_geometric.data.Data`` with ``x`` ``(n_i, n_features)``, targets ``y``
   ``(n_i, n_targets)`` or ``(n_i,)`` and optionally ``edge_index``: graphs of varying size.
   A graph may carry a boolean ``target_mask`` ``(n_i,)``: then only those nodes have targets
@@ -295,6 +296,23 @@ def as_values(value):
     return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
 
 
+def _graph_builder(estimator, reset):
+    """The estimator's graph builder: the fitted one (``graph_``) after fit, else ``graph``."""
+    fitted = None if reset else getattr(estimator, "graph_", None)
+    return fitted if fitted is not None else getattr(estimator, "graph", None)
+
+
+def _check_rows_as_nodes(estimator, X, reset):
+    if not getattr(_graph_builder(estimator, reset), "edgeless", False):
+        raise ValueError(
+            f"X is a 2-D array of shape {X.shape}, but graphs need a 3-D array (n_samples, "
+            "n_nodes, n_features) or a list of torch_geometric Data: reshape a table of bodies "
+            "into one row per node of each sample. To read each row as a graph of one node "
+            "(no messages: the network reduces to its node model), pass graph=NoEdges() "
+            "(sklearn_symgn.graphs)."
+        )
+
+
 def _array_input(estimator, X, y, *, reset, require_y, dtype):
     if sp.issparse(X):
         raise TypeError("Sparse input is not supported: pass a dense array or a list of Data.")
@@ -302,6 +320,7 @@ def _array_input(estimator, X, y, *, reset, require_y, dtype):
     X = np.asarray(X) if not hasattr(X, "iloc") else X
     ndim = getattr(X, "ndim", 0)
     if ndim == 2:
+        _check_rows_as_nodes(estimator, X, reset)
         X = validate_data(estimator, X, reset=reset, dtype=dtype)[:, None, :]
     elif ndim == 3:
         n_samples, n_nodes, n_features = X.shape
