@@ -187,6 +187,10 @@ class SymbolicGNRegressor(BaseGraphRegressor):
     message_form_scores_ : dict
         After :meth:`distill`: where both message forms were fitted, each form's R² on the
         messages of held-out edges.
+    added_operators_ : tuple of str
+        After :meth:`distill`: unary operators (e.g. ``("exp",)``) the radial search added
+        because the law of the default operators did not extrapolate within its data; empty
+        when none were.
 
     See Also
     --------

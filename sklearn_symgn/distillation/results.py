@@ -49,6 +49,10 @@ class MessageDistillation:
         (plus node terms): the force on ``i`` from ``j`` in physical units, each component's
         pair term times the receiver's inertial mass (the feature named ``m`` or ``mass``; the
         pair term itself without one), e.g. ``2.0*dx*(r - 0.99)/r``. ``None`` otherwise.
+    added_operators : tuple of str
+        Unary operators the radial search added because the law of the default set did not
+        extrapolate within its rows (``MessageDistiller(extra_operators=...)``); empty when
+        none were.
     """
 
     edge_equations: list
@@ -66,6 +70,7 @@ class MessageDistillation:
     composed_law: object
     message_form_scores: dict
     pair_force: object = None
+    added_operators: tuple = ()
 
 
 @dataclass

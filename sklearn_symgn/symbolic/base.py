@@ -4,7 +4,7 @@ from numbers import Real
 
 import numpy as np
 import sympy
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_array, check_consistent_length
 from sklearn.utils._param_validation import Interval, StrOptions
 
@@ -78,6 +78,16 @@ class SymbolicBackend(ValidatedMixin, BaseEstimator):
         if len(held) and self.prune_tolerance > 0:
             self.equation_ = self._pruned(self.equation_, X[held], y[held])
         return self
+
+    def extended(self, operators):
+        """A copy that also searches with the unary ``operators`` (e.g. ``("exp",)``), or
+        ``None`` when it has them all already or takes no unary operators."""
+        params = self.get_params()
+        if "unary_operators" not in params:
+            return None
+        current = tuple(params["unary_operators"])
+        new = tuple(op for op in operators if op not in current)
+        return clone(self).set_params(unary_operators=(*current, *new)) if new else None
 
     def _checked(self, X, y, feature_names):
         X = check_array(X, dtype=np.float64, input_name="X")
