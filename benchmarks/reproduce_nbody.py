@@ -158,6 +158,7 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
     row.update(exact_form(model, law, X[:n_train], F[:n_train], names))
     row["alignment_residual"] = model.message_alignment_residual_
     row["message_form"] = model.message_form_
+    row["added_operators"] = list(model.added_operators_)
     row["message_quantile_used"] = model.message_quantile_
     row["edge_equations"] = [str(eq) for eq in model.edge_equations_]
     row["node_equations"] = [str(eq) for eq in model.node_equations_]

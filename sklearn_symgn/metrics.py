@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._validation import Int, validate_params
 from .distillation.variables import edge_variables
 from .estimator import SymbolicGNRegressor
+from .graphs.inputs import as_values, is_graph_list
 
 __all__ = [
     "edge_forces", "equation_force_r2", "law_form_match", "linear_fit_r2", "message_force_r2",
@@ -132,12 +133,13 @@ def message_force_r2(estimator, X, forces, *, n_components=None, mass_column=-1,
     Parameters
     ----------
     estimator : SymbolicGNRegressor
-        Fitted on graphs of equally many nodes.
-    X : ndarray of shape (n_samples, n_nodes, n_features)
-        Graphs to evaluate on.
-    forces : ndarray of shape (n_samples, n_nodes, n_nodes, dim)
+        Fitted.
+    X : ndarray of shape (n_samples, n_nodes, n_features) or list of Data
+        Graphs to evaluate on (their edges).
+    forces : ndarray of shape (n_samples, n_nodes, n_nodes, dim) or list of ndarray
         ``forces[s, i, j]``: force of sender ``j`` on receiver ``i`` (as from
-        :func:`~sklearn_symgn.datasets.make_nbody` with ``return_forces=True``).
+        :func:`~sklearn_symgn.datasets.make_nbody` with ``return_forces=True``); for a list of
+        graphs, one ``(n_i, n_i, dim)`` array per graph, ``forces[s][i, j]``.
     n_components : int, default=None
         Number of components; ``None`` means the spatial dimension ``dim``.
     mass_column : int, default=-1
@@ -195,47 +197,83 @@ def edge_forces(estimator, X, forces, *, n_components=None, mass_column=-1, max_
         True force of each recorded edge, and that force over the receiver's mass.
     """
     check_message_model(estimator, "edge_forces")
-    forces = np.asarray(forces, dtype=np.float64)
-    X = np.asarray(X)
-    if X.ndim != 3 or forces.ndim != 4 or forces.shape[:3] != (len(X), X.shape[1], X.shape[1]):
-        raise ValueError(
-            "forces must have shape (n_samples, n_nodes, n_nodes, dim) matching X of shape "
-            f"(n_samples, n_nodes, n_features); got X {X.shape} and forces {forces.shape}."
-        )
+    lookup, dim = pair_force_lookup(X, forces)
     edges = estimator.edge_messages(X, max_edges=max_edges, random_state=random_state)
-    k = forces.shape[-1] if n_components is None else int(n_components)
+    k = dim if n_components is None else int(n_components)
     if not 1 <= k <= edges.messages.shape[1]:
         raise ValueError(
             f"n_components must be in [1, {edges.messages.shape[1]}]; got {n_components}."
         )
     order, _ = edges.ranked_components()
-    f = forces[edges.graph, edges.receiver, edges.sender]
+    f = lookup(edges.graph, edges.receiver, edges.sender)
     mass = edges.x_receiver[:, mass_column].astype(np.float64)
     return edges, order[:k], f, f / mass[:, None]
 
 
-def _ordered_pairs(estimator, X, forces, min_distance):
-    """Checked ``X`` and ``forces``, and every ordered pair ``(s, i, j)``, ``i != j``, at
-    least ``min_distance`` apart: the indices, the distances and the edge-variable table."""
-    X = np.asarray(X, dtype=np.float64)
-    forces = np.asarray(forces, dtype=np.float64)
-    if X.ndim != 3 or forces.shape[:3] != (X.shape[0], X.shape[1], X.shape[1]):
+def pair_force_lookup(X, forces):
+    """Check ``forces`` against the graphs ``X`` and return ``lookup(graph, receiver, sender)``
+    -> ``(n_pairs, dim)`` true forces, and ``dim``.
+
+    For arrays ``X`` ``(n_samples, n_nodes, n_features)``, ``forces`` is ``(n_samples, n_nodes,
+    n_nodes, dim)``; for a list of ``Data``, a list of one ``(n_i, n_i, dim)`` array per graph.
+    ``forces[s][i, j]`` is the force of ``j`` on ``i``.
+    """
+    if is_graph_list(X):
+        return _list_lookup(X, forces)
+    X, forces = np.asarray(as_values(X)), np.asarray(as_values(forces), dtype=np.float64)
+    if X.ndim != 3 or forces.ndim != 4 or forces.shape[:3] != (len(X), X.shape[1], X.shape[1]):
         raise ValueError(
-            f"forces must have shape (n_samples, n_nodes, n_nodes, dim) matching X {X.shape}; "
-            f"got {forces.shape}."
+            "forces must have shape (n_samples, n_nodes, n_nodes, dim) matching X of shape "
+            f"(n_samples, n_nodes, n_features); got X {X.shape} and forces {forces.shape} (for "
+            "a list of Data graphs, a list of (n_i, n_i, dim) arrays)."
         )
+    return (lambda g, i, j: forces[g, i, j]), forces.shape[-1]
+
+
+def _list_lookup(graphs, forces):
+    if not isinstance(forces, (list, tuple)) or len(forces) != len(graphs):
+        raise ValueError(
+            f"With a list of {len(graphs)} Data graphs, forces must be a list of as many "
+            f"(n_i, n_i, dim) arrays (forces[s][i, j]: force of j on i); got "
+            f"{type(forces).__name__}" + (f" of length {len(forces)}." if hasattr(
+                forces, "__len__") else ".")
+        )
+    arrays = [np.asarray(as_values(f), dtype=np.float64) for f in forces]
+    dims = {f.shape[-1] for f in arrays if f.ndim == 3}
+    for n, (graph, f) in enumerate(zip(graphs, arrays)):
+        if f.ndim != 3 or f.shape[:2] != (graph.num_nodes, graph.num_nodes) or len(dims) != 1:
+            raise ValueError(
+                f"forces[{n}] must have shape ({graph.num_nodes}, {graph.num_nodes}, dim), the "
+                f"same dim for every graph; got {f.shape}."
+            )
+    sizes = np.array([f.shape[0] for f in arrays])
+    start = np.concatenate([[0], np.cumsum(sizes**2)[:-1]])
+    flat = np.concatenate([f.reshape(-1, f.shape[-1]) for f in arrays])
+    return (lambda g, i, j: flat[start[g] + i * sizes[g] + j]), dims.pop()
+
+
+def _ordered_pairs(estimator, X, forces, min_distance):
+    """The pairs to evaluate a law on, at least ``min_distance`` apart: every ordered pair
+    ``(i, j)``, ``i != j``, of array graphs, the edges of a list of ``Data``. Returns their
+    true forces, the receivers' features, the distances and the edge-variable table."""
+    lookup, _ = pair_force_lookup(X, forces)
     if min_distance is not None and not np.isfinite(min_distance):
         raise ValueError(f"min_distance must be a finite number; got {min_distance!r}.")
-    s, i, j = np.nonzero(~np.eye(X.shape[1], dtype=bool)[None].repeat(len(X), 0))
+    if is_graph_list(X):  # the graphs' own edges (edge_index, or the graph builder's)
+        edges = estimator.edge_messages(X)
+        s, i, j = edges.graph, edges.receiver, edges.sender
+        x_i, x_j = (np.asarray(x, dtype=np.float64) for x in (edges.x_receiver, edges.x_sender))
+    else:
+        X = np.asarray(as_values(X), dtype=np.float64)
+        s, i, j = np.nonzero(~np.eye(X.shape[1], dtype=bool)[None].repeat(len(X), 0))
+        x_i, x_j = X[s, i], X[s, j]
     positions = estimator.position_columns_
-    table, names = edge_variables(X[s, i], X[s, j], positions, estimator.feature_names_)
+    table, names = edge_variables(x_i, x_j, positions, estimator.feature_names_)
     r = table[:, len(positions)] if positions else np.zeros(len(table))
-    if min_distance is not None:
-        keep = r >= min_distance
-        s, i, j, r, table = s[keep], i[keep], j[keep], r[keep], table[keep]
-    if len(s) < 2:
+    keep = r >= min_distance if min_distance is not None else np.ones(len(r), dtype=bool)
+    if keep.sum() < 2:
         raise ValueError("Fewer than two pairs are left to evaluate; lower min_distance.")
-    return X, forces, (s, i, j), r, (table, names)
+    return lookup(s[keep], i[keep], j[keep]), x_i[keep], r[keep], (table[keep], names)
 
 
 @validate_params({
@@ -260,10 +298,12 @@ def equation_force_r2(estimator, X, forces, *, mass_column=-1, min_distance=None
     ----------
     estimator : SymbolicGNRegressor
         Fitted and distilled.
-    X : ndarray of shape (n_samples, n_nodes, n_features)
-        Fresh graphs.
-    forces : ndarray of shape (n_samples, n_nodes, n_nodes, dim)
-        ``forces[s, i, j]``: force of ``j`` on ``i``.
+    X : ndarray of shape (n_samples, n_nodes, n_features) or list of Data
+        Fresh graphs: every ordered pair of array graphs is evaluated, the edges of a list of
+        graphs (their ``edge_index``, or the estimator's graph builder).
+    forces : ndarray of shape (n_samples, n_nodes, n_nodes, dim) or list of ndarray
+        ``forces[s, i, j]``: force of ``j`` on ``i``; for a list of graphs, one ``(n_i, n_i,
+        dim)`` array per graph, ``forces[s][i, j]``.
     mass_column : int, default=-1
         Node-feature column of the mass.
     min_distance : float, default=None
@@ -282,11 +322,10 @@ def equation_force_r2(estimator, X, forces, *, mass_column=-1, min_distance=None
     check_is_fitted(estimator, "edge_equations_", msg=(
         "This %(name)s has no distilled equations (edge_equations_): call fit, then distill, "
         "before equation_force_r2."))
-    X, forces, (s, i, j), r, (table, _) = _ordered_pairs(estimator, X, forces, min_distance)
+    f, x_receiver, r, (table, _) = _ordered_pairs(estimator, X, forces, min_distance)
     phi = np.column_stack([eq(table) for eq in estimator.edge_equations_])
-    f = forces[s, i, j]
-    f_over_m = f / X[s, i, mass_column][:, None]
-    out = {"n_pairs": int(len(s)), "max_distance": float(r.max())}
+    f_over_m = f / x_receiver[:, mass_column][:, None]
+    out = {"n_pairs": int(len(f)), "max_distance": float(r.max())}
     finite = bool(np.all(np.isfinite(phi)))
     for name, target in (("force", f), ("force_over_mass", f_over_m)):
         out[name] = linear_fit_r2(target, phi) if finite else float("nan")
@@ -313,10 +352,12 @@ def pair_force_r2(estimator, X, forces, *, min_distance=None):
     ----------
     estimator : SymbolicGNRegressor
         Fitted and distilled, with a pair force (``pair_force_`` not ``None``).
-    X : ndarray of shape (n_samples, n_nodes, n_features)
-        Fresh graphs.
-    forces : ndarray of shape (n_samples, n_nodes, n_nodes, dim)
-        ``forces[s, i, j]``: force of ``j`` on ``i``.
+    X : ndarray of shape (n_samples, n_nodes, n_features) or list of Data
+        Fresh graphs: every ordered pair of array graphs is evaluated, the edges of a list of
+        graphs (their ``edge_index``, or the estimator's graph builder).
+    forces : ndarray of shape (n_samples, n_nodes, n_nodes, dim) or list of ndarray
+        ``forces[s, i, j]``: force of ``j`` on ``i``; for a list of graphs, one ``(n_i, n_i,
+        dim)`` array per graph, ``forces[s][i, j]``.
     min_distance : float, default=None
         Leave out pairs closer than this (see :func:`equation_force_r2`).
 
@@ -346,13 +387,11 @@ def pair_force_r2(estimator, X, forces, *, min_distance=None):
     if estimator.pair_force_ is None:
         raise ValueError("This model's composed law is not a sum of pair terms (pair_force_ "
                          "is None); use equation_force_r2 to check its messages.")
-    X, forces, (s, i, j), r, (table, names) = _ordered_pairs(estimator, X, forces,
-                                                             min_distance)
+    truth, _, r, (table, names) = _ordered_pairs(estimator, X, forces, min_distance)
     law = np.column_stack(_term_values(estimator.pair_force_, table, names))
-    truth = forces[s, i, j]
     finite = bool(np.all(np.isfinite(law)))
     return {"r2": float(r2_score(truth, law, multioutput="variance_weighted")) if finite
-            else float("nan"), "n_pairs": int(len(s)), "max_distance": float(r.max())}
+            else float("nan"), "n_pairs": int(len(truth)), "max_distance": float(r.max())}
 
 
 def _term_values(terms, table, names):

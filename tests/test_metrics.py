@@ -107,3 +107,30 @@ def test_law_form_match_rejects_a_spurious_rest_length_and_accepts_the_law():
     assert not off["match"]  # 4.8 % off: the R² 0.998 of such a law hides it
     missing = law_form_match(sympy.sympify("-0.0315*dy"), ["dx"], table, names, target)
     assert missing["missing"] == ["dx"] and not missing["match"]
+
+
+def test_metrics_read_a_list_of_graphs_like_the_same_arrays(spring_data):
+    """Forces of a list of Data are one (n_i, n_i, dim) array per graph; the metrics then give
+    what they give on the same graphs as arrays, and evaluate a graph's own edges only."""
+    from torch_geometric.data import Data
+
+    from sklearn_symgn import MessageDistiller
+    from sklearn_symgn.metrics import equation_force_r2
+    from sklearn_symgn.symbolic import OperonBackend
+
+    X, y, F, _ = spring_data
+    fast = OperonBackend(generations=5, population_size=50, random_state=0)
+    model = SymbolicGNRegressor(**TINY, distiller=MessageDistiller(backend=fast))
+    model.fit(X, y).distill(X, y)
+    graphs = [Data(x=torch.tensor(x, dtype=torch.float32)) for x in X[:20]]
+    forces = list(F[:20])
+    for metric, key in ((message_force_r2, "force"), (equation_force_r2, "force_over_mass")):
+        on_arrays, on_list = metric(model, X[:20], F[:20]), metric(model, graphs, forces)
+        assert on_list[key] == pytest.approx(on_arrays[key], rel=1e-4)
+    ring = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])  # four of the twelve ordered pairs
+    own = [Data(x=g.x, edge_index=ring) for g in graphs]
+    assert equation_force_r2(model, own, forces)["n_pairs"] == 20 * 4
+    with pytest.raises(ValueError, match="list of 20 Data graphs, forces must be a list"):
+        equation_force_r2(model, graphs, F[:20])
+    with pytest.raises(ValueError, match=r"forces\[0\] must have shape \(4, 4, dim\)"):
+        message_force_r2(model, graphs, [f[:3] for f in forces])
