@@ -142,6 +142,7 @@ DISTILL_SETTINGS = st.fixed_dictionaries({}, optional={
     "refit_constants": _odd_values(True, False),
     "target_names": _odd_values(["ax", "ay"], ["a"], ("u", "v"), "xy"),
     "random_state": _odd_values(0, 7, None),
+    "extra_operators": _odd_values(("exp",), (), ("log", "exp"), ("banana",)),
 })
 
 
@@ -175,3 +176,39 @@ def test_distill_keywords_raise_only_documented_errors(fitted_spring, settings_)
         return
     event("distilled")
     assert np.all(np.isfinite(model.symbolic_model_.predict(X)))
+
+
+# ------------------------------------------------------------------------------------------------
+# column arguments: indices, names, or odd values; a fit either works with the columns asked
+# for or raises a ValueError/TypeError naming the argument
+# ------------------------------------------------------------------------------------------------
+NAMES = ["x", "y", "vx", "vy", "q", "m"]
+column_values = st.one_of(
+    st.lists(st.one_of(st.integers(-8, 8), st.sampled_from(NAMES + ["w", ""])), max_size=4),
+    st.sampled_from([None, "auto", "x", 0, 1.5, True, [0.5, 1.7], [True, False], (0, 0),
+                     np.array([0, 1]), np.array([0.0, 1.0]), [[0, 1]], "xy", {"x": 0}]),
+)
+COLUMN_ARGUMENTS = st.fixed_dictionaries({}, optional={
+    "position_columns": column_values, "receiver_columns": column_values,
+    "node_columns": column_values,
+})
+
+
+@pytest.mark.filterwarnings("ignore")
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(columns=COLUMN_ARGUMENTS)
+def test_column_arguments_work_or_raise_naming_the_argument(fitted_spring, columns):
+    _, X, y = fitted_spring
+    model = SymbolicGNRegressor(**PARAMS, feature_names=NAMES, **columns)
+    try:
+        model.fit(X, y)
+    except ALLOWED as err:
+        event(f"fit: {type(err).__name__}")
+        assert any(name in str(err) for name in columns), (columns, err)
+        return
+    event("fitted")
+    for name in ("position_columns", "node_columns"):
+        resolved = getattr(model, name + "_")
+        assert all(isinstance(c, int) and 0 <= c < len(NAMES) for c in resolved)
+    assert np.all(np.isfinite(model.predict(X)))
