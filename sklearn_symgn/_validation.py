@@ -83,6 +83,32 @@ def resolve_n_jobs(n_jobs, owner):
     return int(n_jobs)
 
 
+def check_distances(r, name="r"):
+    """Raise ``ValueError`` naming ``name`` unless every distance is finite and >= 0."""
+    values = np.asarray(r.detach().cpu() if hasattr(r, "detach") else r, dtype=np.float64)
+    bad = ~np.isfinite(values) | (values < 0)
+    if np.any(bad):
+        raise ValueError(f"{name} must hold finite distances >= 0; got {int(bad.sum())} other "
+                         f"value(s), e.g. {values[bad].flat[0]!r}.")
+
+
+def total_memory():
+    """Physical memory of the machine in bytes, or ``None`` where the platform does not say."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def check_memory(n_bytes, what):
+    """Raise ``ValueError`` when an array of ``n_bytes`` would not fit in the machine's memory
+    (a clear message before numpy's allocation fails or the machine swaps)."""
+    total = total_memory()
+    if total is not None and n_bytes > total:
+        raise ValueError(f"{what} would take {n_bytes / 2**30:.3g} GiB, more than this "
+                         f"machine's {total / 2**30:.3g} GiB of memory; ask for less.")
+
+
 def check_finite_equations(pred, what="The equations"):
     """Raise ``ValueError`` when distilled equations gave non-finite node predictions.
 

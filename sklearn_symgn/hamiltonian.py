@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_columns
+from ._validation import check_columns, check_distances
 from .base import BaseGraphRegressor, feature_scales
 from .distillation import PotentialDistiller
 from .graphs.inputs import to_graph_input
@@ -262,6 +262,7 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         """
         check_is_fitted(self, "net_")
         r = np.asarray(r, dtype=np.float64).reshape(-1)
+        check_distances(r)
         x_i, x_j = (np.asarray(a, dtype=np.float64) for a in (x_i, x_j))
         shape = (len(r), self.n_features_in_)
         if x_i.shape != shape or x_j.shape != shape:

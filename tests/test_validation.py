@@ -6,7 +6,7 @@ import torch
 from sklearn.exceptions import NotFittedError
 from torch_geometric.data import Data
 
-from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
+from sklearn_symgn import MessageDistiller, SymbolicGNRegressor, SymbolicHGNRegressor
 
 from .conftest import TINY
 
@@ -231,6 +231,19 @@ def _catalogue():
             "edge_index must be an integer array"),
         "rollout diverges": (lambda: __import__("sklearn_symgn.rollout").rollout.rollout(
             fit(), X[:1], 5, 1e6), ValueError, "rollout diverged"),
+        "2-D X without NoEdges": (lambda: est().fit(X[:, 0], y[:, 0]), ValueError,
+                                  "graph=NoEdges"),
+        "pair potential at a negative distance": (
+            lambda: __import__("sklearn_symgn.datasets").datasets.pair_potential(
+                "r2", np.array([1.0, -1.0])), ValueError, "r must hold finite distances"),
+        "pair energy at an infinite distance": (lambda: SymbolicHGNRegressor(
+            hidden_layer_sizes=(4,), max_epochs=1, random_state=0).fit(X, y).pair_energy(
+            np.array([np.inf]), X[0, :1], X[0, :1]), ValueError, "r must hold finite"),
+        "dataset larger than memory": (lambda: make_nbody("spring", n_samples=10**13),
+                                       ValueError, "more than this machine's"),
+        "metric forces of a graph list": (lambda: message_force_r2(fit(), [Data(
+            x=torch.tensor(X[0], dtype=torch.float32))], forces), ValueError,
+            "forces must be a list"),
         # plotting
         "pareto of a string": (lambda: plotting.plot_pareto_front("phi1"), TypeError,
                                "equation must be an Equation"),

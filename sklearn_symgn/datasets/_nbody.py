@@ -14,7 +14,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from .._validation import Int, validate_params
+from .._validation import Int, check_distances, check_memory, validate_params
 from ..integrators import integrate
 
 __all__ = [
@@ -83,6 +83,7 @@ def pair_potential(law, r, m_i=1.0, m_j=1.0, q_i=1.0, q_j=1.0):
     >>> float(pair_potential("spring", 0.99))
     0.0
     """
+    check_distances(r)
     if isinstance(r, torch.Tensor):
         log, zeros_where = torch.log, lambda c, a: torch.where(c, a, torch.zeros_like(a))
     else:
@@ -389,6 +390,10 @@ def make_nbody(
     >>> X.shape, y.shape
     ((200, 4, 6), (200, 4, 2))
     """
+    width = (n_bodies * (2 * dim + 2) + n_bodies * dim
+             + (n_bodies * n_bodies * dim if return_forces else 0))
+    check_memory(8 * n_samples * width, f"make_nbody(n_samples={n_samples}, "
+                                        f"n_bodies={n_bodies})")
     rng = check_random_state(random_state)
     dt = NBODY_LAWS[law] if dt is None else float(dt)
     per_trajectory = len(range(0, n_steps, sample_every))
