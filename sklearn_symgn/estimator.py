@@ -188,9 +188,9 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         After :meth:`distill`: where both message forms were fitted, each form's R² on the
         messages of held-out edges.
     added_operators_ : tuple of str
-        After :meth:`distill`: unary operators (e.g. ``("exp",)``) the radial search added
-        because the law of the default operators did not extrapolate within its data; empty
-        when none were.
+        After :meth:`distill`: unary operators (e.g. ``("exp",)``) a second radial search
+        added, and whose law was kept, because the law of the default operators was not exact
+        on the targets; empty when none were.
 
     See Also
     --------

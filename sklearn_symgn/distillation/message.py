@@ -26,7 +26,6 @@ from ..symbolic.parsimony import expression_size, holdout_losses, prune_terms
 from .base import BaseDistiller, timed_search
 from .central import MESSAGE_FORMS, central_equations, radial_profile, resolve_message_form
 from .composed import ComposedLaw, compose
-from .extrapolation import grown_search
 from .model import SymbolicGraphModel
 from .node_law import VectorLayout, component_equations
 from .results import MessageDistillation
@@ -54,6 +53,11 @@ RESELECT_ROWS = 6
 RESELECT_RATIO = 1.5
 #: Target losses below this fraction of the targets' variance count as exact (round-off).
 RESELECT_FLOOR = 1e-9
+#: A composed law whose target loss, refitted, exceeds this fraction of the targets' variance
+#: is not exact: the radial profile is searched again with ``extra_operators``. Exact laws of
+#: the N-body benchmark stay below 4e-10 (round-off of the simulator's own softening); a
+#: rational function standing in for an exponential pair force left 3.6e-5.
+EXACT_LOSS = 1e-7
 
 #: ``node_form="auto"`` keeps the vector node law when it explains every target to this R².
 VECTOR_R2 = 0.99
@@ -139,13 +143,14 @@ class MessageDistiller(BaseDistiller):
         needs piecewise operators (``fmin``, ``floor``, ...), whose searches run longer before
         they stop; the node law (``a = F / m``) rarely does, so a plain engine finds it sooner.
     extra_operators : tuple of str, default=("exp",)
-        Unary operators of a second radial search, run only when the first one's law does not
-        extrapolate within its own rows (its constants refitted on the nearest 80 % of the
-        edges miss the farthest 20 % by more than 3 times its error there, as a rational
-        function tracking an exponential pair force does); the law that extrapolates better
-        is kept and ``added_operators_`` names what its search added.
-        ``()`` switches this off. The default set without ``exp`` is measured to be faster and
-        exact more often on the paper's laws (see the benchmarks).
+        Unary operators of a second radial search, run only when the composed law, its
+        constants refitted on the targets, is not exact there (loss above 1e-7 of the
+        targets' variance, where the paper's laws on simulated data leave round-off); the
+        second search's law is kept when it explains the targets clearly better (two thirds
+        of the loss or less), and ``added_operators_`` then names what it added. ``()`` switches
+        this off. ``exp`` is not in the default set of the first search: there it made the
+        paper's charge laws come out as exponential approximants and distillation a third
+        slower (see the benchmarks).
     random_state : int, RandomState instance or None, default=None
         Seeds the sampling of edges and nodes (and the default backend); ``None`` takes the
         estimator's.
@@ -232,7 +237,8 @@ class MessageDistiller(BaseDistiller):
             for f in forms
         }
         form = max(fits, key=lambda f: fits[f][3])
-        edge_equations, radial, transform, _, added = fits[form]
+        edge_equations, radial, transform, _, search = fits[form]
+        added = ()
         form_scores = {f: fit[3] for f, fit in fits.items()} if len(fits) > 1 else {}
         node_backend = backend if self.node_backend is None else self.node_backend
         node_equations, vector = self._node_equations(
@@ -243,8 +249,9 @@ class MessageDistiller(BaseDistiller):
             subset, messages = _refit_sample(graphs, rng), (table, selected @ transform.T)
             edge_equations, node_equations = self._refitted(model, subset, rng, messages)
             if radial is not None:
-                edge_equations, node_equations = _reselected(
-                    radial, (edge_equations, node_equations), spec, subset, variables)
+                (edge_equations, node_equations), radial, added = self._radial_law(
+                    radial, (edge_equations, node_equations), spec, subset, variables,
+                    (backend, search))
             if form == "raw":
                 edge_equations, node_equations = self._without_offsets(
                     graphs, spec, edge_equations, node_equations, rng, backend)
@@ -324,25 +331,24 @@ class MessageDistiller(BaseDistiller):
 
     def _edge_equations(self, form, aligned, table, rows, variables, backend, selection, dim,
                         verbose):
-        """Message equations: one radial profile (central form; searched again with
-        ``extra_operators`` when it does not extrapolate) or one fit per component; the radial
-        profile or ``None``; the operators added."""
+        """Message equations: one radial profile (central form) or one fit per component; the
+        radial profile's equation and the arguments of its search (``timed_search`` after the
+        backend), or ``None`` twice."""
         components, share = selection
         if form == "central":
             used, profile = radial_profile(aligned, table, rows, dim)
             what = (f"radial profile of components {[int(c) for c in components]} "
                     f"({share.sum():.1%} of the message variance)")
             search = (table[used, dim:], profile, variables[dim:], "g", verbose, what)
-            radial, added = grown_search(timed_search(backend, *search), backend,
-                                         tuple(self.extra_operators), *search)
-            return central_equations(radial, variables, dim), radial, added
+            radial = timed_search(backend, *search)
+            return central_equations(radial, variables, dim), radial, search
         equations = [
             timed_search(backend, table[rows], aligned[rows, n], variables, f"phi{n + 1}",
                          verbose, f"message component {int(c)} ({share[n]:.1%} of the message "
                          "variance)")
             for n, c in enumerate(components)
         ]
-        return equations, None, ()
+        return equations, None, None
 
     def _node_equations(self, graphs, spec, edge_equations, targets, target_names, rng,
                         backend, verbose, form):
@@ -382,7 +388,7 @@ class MessageDistiller(BaseDistiller):
         if transform is None:
             transform = np.eye(selected.shape[1]) if form == "raw" else \
                 resolve_message_form(form, selected, table, fit_edges, dim)[1]
-        equations, radial, added = self._edge_equations(
+        equations, radial, search = self._edge_equations(
             form, selected @ transform.T, table, fit_edges, variables, backend, selection, dim,
             verbose)
         held = np.setdiff1d(np.arange(len(table)), fit_edges)
@@ -397,7 +403,34 @@ class MessageDistiller(BaseDistiller):
         if verbose and self.message_form == "auto":
             print(f"[distill] {form!r} form explains held-out messages to R² {score:.4f}",
                   flush=True)
-        return equations, radial, transform, float(score), added
+        return equations, radial, transform, float(score), search
+
+    def _radial_law(self, radial, equations, spec, subset, variables, search):
+        """The radial row chosen on the targets (:func:`_reselected`) and, when the law it
+        keeps is not exact on them (refitted loss above :data:`EXACT_LOSS` of their variance),
+        the row chosen in the same way from a second search with ``extra_operators``, kept
+        when its law explains the targets clearly better (:data:`RESELECT_RATIO`). Returns
+        the equations, the radial equation and the operators added."""
+        kept = _reselected(radial, equations, spec, subset, variables)
+        backend, args = search
+        grown = backend.extended(tuple(self.extra_operators)) if self.extra_operators else None
+        loss = _graph_model(*kept, spec).refit(subset).loss_
+        if grown is None or loss <= EXACT_LOSS * float(np.var(subset.node_targets())):
+            return kept, radial, ()
+        added = tuple(op for op in grown.get_params()["unary_operators"]
+                      if op not in backend.get_params()["unary_operators"])
+        X, y, names, target, verbose, what = args
+        if verbose:
+            print(f"[distill] the law is not exact on the targets (loss {loss:.3g}): searching "
+                  f"the radial profile again with {list(added)}", flush=True)
+        other = timed_search(grown, X, y, names, target, verbose, f"{what} with {list(added)}")
+        first = _graph_model(central_equations(other, variables, len(spec.position_columns)),
+                             equations[1], spec).refit(subset)
+        candidate = _reselected(other, (first.edge_equations_, first.node_equations_), spec,
+                                subset, variables)
+        if _graph_model(*candidate, spec).refit(subset).loss_ * RESELECT_RATIO < loss:
+            return candidate, other, added
+        return kept, radial, ()
 
     def _refitted(self, model, subset, rng, messages):
         """The equations with their constants refitted on the graphs ``subset``'s targets,

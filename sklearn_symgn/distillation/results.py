@@ -50,9 +50,9 @@ class MessageDistillation:
         pair term times the receiver's inertial mass (the feature named ``m`` or ``mass``; the
         pair term itself without one), e.g. ``2.0*dx*(r - 0.99)/r``. ``None`` otherwise.
     added_operators : tuple of str
-        Unary operators the radial search added because the law of the default set did not
-        extrapolate within its rows (``MessageDistiller(extra_operators=...)``); empty when
-        none were.
+        Unary operators a second radial search added, and whose law was kept, because the
+        law of the default operators was not exact on the targets
+        (``MessageDistiller(extra_operators=...)``); empty when none were.
     """
 
     edge_equations: list
