@@ -95,6 +95,26 @@ def test_own_law_benchmarks_quick(name, tmp_path, capsys):
     assert "seed 0" in capsys.readouterr().out
 
 
+def test_cluster_benchmark_quick(tmp_path):
+    """The exponential-cluster benchmark simulates a bound cluster at rest about the origin
+    (energy conserved by its integrator) and runs end to end."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        cluster = __import__("reproduce_cluster")
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    X, y = cluster.simulate(400, __import__("numpy").random.default_rng(0))
+    assert X.shape == (400, 6, 6) and abs(X[..., :3].mean(axis=1)).max() < 1e-9
+    r = cluster.pair_distances(X)
+    assert 0.3 < r.min() and r.max() < 4  # bound: no atom leaves
+    rows = cluster.main(["--quick", "--out", str(tmp_path)])
+    saved = json.loads((tmp_path / "results.jsonl").read_text().splitlines()[0])
+    for key in ("composed_law", "added_operators", "law_r2_beyond", "constants", "recovered",
+                "node_law_reads_positions", "train_s", "distill_s"):
+        assert key in saved, key
+    assert len(rows) == 1 and saved["node_law_reads_positions"] is False
+
+
 def test_pair_term_of_composed_laws():
     """The exact-form check reads the pair term of a composed law; a law that is not linear in
     its pair sum has none."""
