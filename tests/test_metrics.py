@@ -134,3 +134,43 @@ def test_metrics_read_a_list_of_graphs_like_the_same_arrays(spring_data):
         equation_force_r2(model, graphs, F[:20])
     with pytest.raises(ValueError, match=r"forces\[0\] must have shape \(4, 4, dim\)"):
         message_force_r2(model, graphs, [f[:3] for f in forces])
+
+
+def test_recorded_edges_are_the_same_sample_whatever_the_batches(spring_data):
+    """The uniform edge sample is drawn while recording (random keys, the smallest kept):
+    it does not depend on how the graphs are batched, and a cap above the edge count keeps
+    every edge in order."""
+    from sklearn_symgn.graphs.inputs import to_graph_input
+    from sklearn_symgn.messages import record_messages
+
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(**TINY).fit(X, y)
+    inputs = to_graph_input(model, X[:30], reset=False, require_y=False)
+    module = model.net_.module_
+    runs = [record_messages(module, inputs, max_edges=50, batch_size=b, random_state=3)
+            for b in (1, 7, None)]
+    for run in runs[1:]:
+        np.testing.assert_array_equal(run.graph * 100 + run.receiver * 10 + run.sender,
+                                      runs[0].graph * 100 + runs[0].receiver * 10 + runs[0].sender)
+        np.testing.assert_allclose(run.messages, runs[0].messages, rtol=1e-6)
+    assert len(runs[0].messages) == 50 and np.all(np.diff(runs[0].graph) >= 0)
+    everything = record_messages(module, inputs, max_edges=10**6, random_state=3)
+    np.testing.assert_allclose(everything.messages, model.edge_messages(X[:30]).messages)
+
+
+def test_equations_predict_chunk_by_chunk_as_at_once(spring_data, monkeypatch):
+    import sklearn_symgn.distillation.composed as composed
+    import sklearn_symgn.distillation.model as model_module
+    from sklearn_symgn import MessageDistiller
+    from sklearn_symgn.symbolic import OperonBackend
+
+    X, y, _, _ = spring_data
+    fast = OperonBackend(generations=5, population_size=50, random_state=0)
+    model = SymbolicGNRegressor(**TINY, distiller=MessageDistiller(backend=fast))
+    model.fit(X, y).distill(X, y)
+    at_once = model.symbolic_model_.predict(X), model.composed_law_.predict(X)
+    for module in (model_module, composed):
+        monkeypatch.setattr(module, "CHUNK_PAIRS", 3 * 12)  # three graphs of 4 bodies
+    chunked = model.symbolic_model_.predict(X), model.composed_law_.predict(X)
+    for a, b in zip(at_once, chunked):
+        np.testing.assert_allclose(b, a, rtol=1e-12, atol=1e-15)

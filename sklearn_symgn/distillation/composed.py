@@ -14,7 +14,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._validation import check_finite_equations
 from ..base import GraphScoreMixin
-from ..graphs.inputs import to_graph_input
+from ..graphs.inputs import CHUNK_PAIRS, to_graph_input
 from ..symbolic import round_constants
 from .display import EquationsDisplayMixin
 from .variables import edge_variables, sum_at_receivers
@@ -129,18 +129,21 @@ class ComposedLaw(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin, BaseEs
     def predict(self, X):
         """Predict node targets from the composed expressions (same inputs as the network)."""
         inputs = to_graph_input(self, X, reset=False, require_y=False, dtype=np.float64)
+        pred = np.concatenate([self._predict_chunk(c) for c in inputs.chunks(CHUNK_PAIRS)])
+        check_finite_equations(pred, "The composed law's predictions")
+        return inputs.shape_output(pred, tuple(self.node_target_shape))
+
+    def _predict_chunk(self, inputs):
         x, (sender, receiver) = inputs.flatten(self.graph, self.position_columns)
         table, edge_names = edge_variables(x[receiver], x[sender], self.position_columns,
                                            self.feature_names)
         node_names = [f"{n}_i" for n in self.feature_names]
         rows = inputs.target_nodes()
         with np.errstate(all="ignore"):
-            pred = np.column_stack([
+            return np.column_stack([
                 _evaluate(e, table, edge_names, receiver, x, node_names)[rows]
                 for e in self.expressions
             ])
-        check_finite_equations(pred, "The composed law's predictions")
-        return inputs.shape_output(pred, tuple(self.node_target_shape))
 
     def pair_terms(self):
         """The pair term of each target written ``c · Σ_j f + (node terms)``: ``c · f`` (a

@@ -6,7 +6,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 
 from .._validation import Int, check_finite_equations
 from ..base import GraphScoreMixin
-from ..graphs.inputs import to_graph_input
+from ..graphs.inputs import CHUNK_PAIRS, to_graph_input
 from ..symbolic import GraphEquationModule
 from ..symbolic.parsimony import fit_constants
 from .display import EquationsDisplayMixin
@@ -109,8 +109,10 @@ class SymbolicGraphModel(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin,
         """Predict node targets from the equations alone (same inputs and shapes as the network)."""
         inputs = to_graph_input(self, X, reset=False, require_y=False, dtype=np.float64)
         edge_equations, node_equations = self._equations()
-        with np.errstate(all="ignore"):
-            pred = self._evaluate(self._graph_tables(inputs), edge_equations, node_equations)
+        with np.errstate(all="ignore"):  # chunk by chunk: bounded memory
+            pred = np.concatenate([
+                self._evaluate(self._graph_tables(chunk), edge_equations, node_equations)
+                for chunk in inputs.chunks(CHUNK_PAIRS)])
         check_finite_equations(pred, "The equations' predictions")
         return inputs.shape_output(pred, tuple(self.node_target_shape))
 

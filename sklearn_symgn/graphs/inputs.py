@@ -24,7 +24,11 @@ from torch_geometric.data import Batch, Data
 
 from .batching import DenseGraphDataset, GraphListDataset
 
-__all__ = ["DenseGraphs", "GraphInput", "GraphList", "as_values", "first_graphs", "is_graph_list",
+#: Ordered pairs of nodes per chunk where equations are evaluated edge by edge (a table of
+#: about 100 MB): memory stays bounded however many graphs are predicted.
+CHUNK_PAIRS = 2**20
+
+__all__ = ["CHUNK_PAIRS", "DenseGraphs", "GraphInput", "GraphList", "as_values", "first_graphs", "is_graph_list",
            "to_graph_input"]
 
 
@@ -99,6 +103,22 @@ class GraphInput:
         """The graphs at ``indices``, in the same form."""
         raise NotImplementedError
 
+    def node_counts(self):  # pragma: no cover - abstract
+        """Nodes of each graph, ``(n_graphs,)`` int array."""
+        raise NotImplementedError
+
+    def graphs_per_chunk(self, max_pairs):
+        """Graphs per chunk so that a chunk holds at most ``max_pairs`` ordered pairs of
+        nodes (an upper bound of its edges) in its largest graphs; at least one."""
+        largest = int(self.node_counts().max()) if self.n_graphs else 1
+        return max(1, max_pairs // max(1, largest * (largest - 1)))
+
+    def chunks(self, max_pairs):
+        """The graphs in order, as subsets of :meth:`graphs_per_chunk` graphs each."""
+        step = self.graphs_per_chunk(max_pairs)
+        for start in range(0, self.n_graphs, step):
+            yield self.subset(np.arange(start, min(start + step, self.n_graphs)))
+
 
 class DenseGraphs(GraphInput):
     """Equally sized graphs: ``X`` a ``(S, n, F)`` tensor, ``y`` ``(S, n, T)`` or ``None``."""
@@ -111,6 +131,9 @@ class DenseGraphs(GraphInput):
 
     def min_nodes(self):
         return self.X.shape[1]
+
+    def node_counts(self):
+        return np.full(self.n_graphs, self.X.shape[1])
 
     def node_table(self):
         return self.X.reshape(-1, self.X.shape[-1])
@@ -151,6 +174,9 @@ class GraphList(GraphInput):
 
     def min_nodes(self):
         return min(g.num_nodes for g in self.graphs)
+
+    def node_counts(self):
+        return np.array([g.num_nodes for g in self.graphs])
 
     def node_table(self):
         return torch.cat([g.x for g in self.graphs])
