@@ -55,3 +55,22 @@ def test_quickstart_quick_recovers_the_exact_spring_law():
     force = sympy.simplify(result["model"].pair_force_[0] / dx * r)  # k (r - L)
     k, rest = float(sympy.diff(force, r)), float(sympy.solve(force, r)[0])
     np.testing.assert_allclose([k, rest], [2.0, 0.99], rtol=0.02)  # r' = r + 0.01 softening
+
+
+def test_notebook_shows_the_law_as_latex_and_the_front_as_a_table(tmp_path):
+    """The example notebook, executed by a Jupyter kernel: the composed law and the symbolic
+    model display as LaTeX, the radial front as an HTML table with the chosen row."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    notebook = nbformat.read(Path(__file__).parents[1] / "examples" / "spring_law.ipynb",
+                             as_version=4)
+    nbclient.NotebookClient(notebook, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = [cell.outputs for cell in notebook.cells if cell.cell_type == "code"]
+    law, model, table = (out[-1]["data"] for out in outputs[1:4])
+    assert r"\sum" in law["text/latex"] and "dx" in law["text/latex"]
+    assert "phi" in model["text/latex"]
+    assert "<table" in table["text/html"] and "True" in table["text/html"]
+    r2 = float(outputs[2][0]["text"].rsplit(":", 1)[1])
+    assert r2 >= 0.99
