@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS_EXTRA = ("sphinx", "numpydoc", "sphinx_gallery", "myst_parser", "furo", "matplotlib")
+DOCS_EXTRA = ("sphinx", "numpydoc", "sphinx_gallery", "myst_parser", "furo", "matplotlib",
+              "sphinx-mathjax-offline")
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +46,15 @@ def test_api_reference_lists_every_public_name(site):
     page = site / "generated" / "sklearn_symgn.SymbolicGNRegressor.html"
     text = page.read_text(encoding="utf-8")
     assert "regularization" in text and "distill" in text
+
+
+def test_math_renders_without_network(site):
+    """MathJax is part of the site: pages load it from ``_static``, never from a CDN."""
+    assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    page = (site / "user_guide" / "concepts.html").read_text(encoding="utf-8")  # has math
+    assert "_static/mathjax/tex-chtml.js" in page
+    for html in site.rglob("*.html"):
+        assert "cdn.jsdelivr.net/npm/mathjax" not in html.read_text(encoding="utf-8"), html
 
 
 def test_user_guide_pages(site):
