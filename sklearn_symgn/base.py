@@ -25,6 +25,10 @@ from .training import GraphNet, StopOnNonFiniteLoss, TrainingDivergedError
 __all__ = ["BaseGraphRegressor", "GraphScoreMixin"]
 
 
+#: Ordered pairs of nodes per prediction batch of ``predict_batch_size="auto"``: the network's
+#: activations of one batch stay near 100 MB however large the graphs.
+PREDICT_PAIRS = 2**17
+
 #: Serialises the forks of torch's global RNG in ``predict`` across threads.
 _GLOBAL_RNG_LOCK = threading.RLock()
 
@@ -101,6 +105,7 @@ class BaseGraphRegressor(GraphScoreMixin, RegressorMixin, ValidatedMixin, BaseEs
         "position_columns": ["array-like", Integral, str, None],
         "max_epochs": [Int(1), StrOptions({"auto"})],
         "batch_size": [Int(1)],
+        "predict_batch_size": [Int(1), StrOptions({"auto"})],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither"), None],
@@ -324,10 +329,17 @@ default=None
             ``(n_total_nodes, n_targets)``. The target axis is dropped where ``y`` had none.
         """
         inputs = self._network_input(X)
+        batch_size = self.predict_batch_size
+        if isinstance(batch_size, str) and batch_size == "auto":
+            batch_size = inputs.graphs_per_chunk(PREDICT_PAIRS)
+        elif isinstance(batch_size, bool) or not isinstance(batch_size, Integral) \
+                or batch_size < 1:
+            raise ValueError("predict_batch_size must be an int >= 1 or 'auto'; got "
+                             f"{batch_size!r}.")
         # DataLoader iteration draws from the global RNG: fork it, one thread at a time (two
         # interleaved forks restore each other's state and leave the user's RNG changed)
         with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
-            pred = self.net_.predict(inputs.dataset()).astype(np.float64)
+            pred = self.net_.predict_batched(inputs.dataset(), batch_size).astype(np.float64)
         if not np.all(np.isfinite(pred)):
             raise ValueError(
                 "The network's predictions for X are not finite: X holds values so far outside "

@@ -102,7 +102,11 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         (about 100 epochs there; about 600 for 5,000 graphs). The number used is
         ``max_epochs_``. Smoke runs need far fewer.
     batch_size : int, default=128
-        Graphs per batch.
+        Graphs per training batch.
+    predict_batch_size : int or "auto", default="auto"
+        Graphs per batch when predicting (and scoring validation graphs). ``"auto"``: as many
+        as hold 2^17 ordered pairs of nodes (about 11,000 graphs of 4 bodies, 32 of 64),
+        which bounds memory on large graphs and runs small ones in few passes.
     lr : float, default=3e-3
         Peak learning rate of the one-cycle schedule (Adam).
     weight_decay : float, default=1e-8
@@ -253,6 +257,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         translation_std=0.0,
         max_epochs="auto",
         batch_size=128,
+        predict_batch_size="auto",
         lr=3e-3,
         weight_decay=1e-8,
         validation_fraction=None,
@@ -278,6 +283,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         self.translation_std = translation_std
         self.max_epochs = max_epochs
         self.batch_size = batch_size
+        self.predict_batch_size = predict_batch_size
         self.lr = lr
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction

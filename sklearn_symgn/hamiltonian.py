@@ -49,7 +49,11 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         Training epochs; ``"auto"``: as many as give 24,000 optimiser steps (between 20 and
         1,000 epochs), see ``max_epochs_``.
     batch_size : int, default=128
-        Graphs per batch.
+        Graphs per training batch.
+    predict_batch_size : int or "auto", default="auto"
+        Graphs per batch when predicting (and scoring validation graphs). ``"auto"``: as many
+        as hold 2^17 ordered pairs of nodes (about 11,000 graphs of 4 bodies, 32 of 64),
+        which bounds memory on large graphs and runs small ones in few passes.
     lr : float, default=3e-3
         Peak learning rate of the one-cycle schedule (Adam).
     weight_decay : float, default=1e-8
@@ -149,6 +153,7 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         mass_column=None,
         max_epochs=30,
         batch_size=128,
+        predict_batch_size="auto",
         lr=3e-3,
         weight_decay=1e-8,
         validation_fraction=None,
@@ -167,6 +172,7 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         self.mass_column = mass_column
         self.max_epochs = max_epochs
         self.batch_size = batch_size
+        self.predict_batch_size = predict_batch_size
         self.lr = lr
         self.weight_decay = weight_decay
         self.validation_fraction = validation_fraction

@@ -252,3 +252,15 @@ def test_progress_bar_without_ipywidgets_is_plain_text(spring_data, monkeypatch,
     model = SymbolicGNRegressor(**{**TINY, "max_epochs": 1}, verbose=2).fit(X[:32], y[:32])
     assert dict(model.net_.callbacks_)["progress_bar"].detect_notebook is False
 
+
+
+def test_predict_batch_size_changes_passes_not_predictions(spring_data):
+    """Predictions do not depend on the graphs per forward pass; a bad value is named."""
+    X, y, _, _ = spring_data
+    model = SymbolicGNRegressor(**TINY).fit(X, y)
+    auto = model.predict(X)
+    np.testing.assert_allclose(model.set_params(predict_batch_size=7).predict(X), auto,
+                               rtol=1e-5, atol=1e-6)
+    for bad in (0, 2.5, "all", True):
+        with pytest.raises(ValueError, match="predict_batch_size"):
+            model.set_params(predict_batch_size=bad).predict(X)

@@ -3,8 +3,9 @@
 import signal
 import threading
 
+import numpy as np
 from skorch import NeuralNet
-from skorch.utils import to_tensor
+from skorch.utils import to_numpy, to_tensor
 
 __all__ = ["GraphNet"]
 
@@ -63,6 +64,16 @@ class GraphNet(NeuralNet):
     def __init__(self, module, *args, message_strategy=None, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.message_strategy = message_strategy
+
+    def predict_batched(self, dataset, batch_size):
+        """Like ``predict`` (the module's first output, in order), with ``batch_size`` graphs per
+        forward pass instead of the training batch size."""
+        kwargs = {**self.get_params_for("iterator_valid"), "batch_size": batch_size}
+        outputs = []
+        for batch in self.iterator_valid(dataset, **kwargs):
+            out = self.evaluation_step(batch, training=False)
+            outputs.append(to_numpy(out[0] if isinstance(out, tuple) else out))
+        return np.concatenate(outputs, 0)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         pred, raw = y_pred
