@@ -41,7 +41,7 @@ def main(argv=None):
     sr = OperonBackend(random_state=0)
     sizes = {}
     if args.quick:  # the smallest recipe measured to recover the exact law (docs/benchmarks.md)
-        params = {"max_epochs": 40, "hidden_layer_sizes": (64, 64, 64), "batch_size": 32}
+        params = {"max_epochs": 50, "hidden_layer_sizes": (64, 64, 64), "batch_size": 32}
         sr = OperonBackend(max_time=None, generations=30, population_size=300, random_state=0)
         sizes = {"max_edges": 2000, "max_nodes": 2000}
 
