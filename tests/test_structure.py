@@ -131,3 +131,27 @@ def test_tests_write_no_files_to_the_system_temp_directory():
     child = subprocess.run([sys.executable, "-c", "import tempfile; print(tempfile.gettempdir())"],
                            capture_output=True, text=True, check=True)
     assert Path(child.stdout.strip()).resolve().parent == checkout
+
+
+def test_fitting_leaves_no_generated_code_in_the_temporary_directory(tmp_path):
+    """PyG writes the code it generates for each layer class to the temporary directory; the
+    layers remove it once loaded, so a user's fit and predict leave nothing there."""
+    import os
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    code = (
+        "import numpy as np\n"
+        "from sklearn_symgn import SymbolicGNRegressor, SymbolicHGNRegressor\n"
+        "from sklearn_symgn.datasets import make_nbody\n"
+        "X, y = make_nbody('spring', n_samples=32, random_state=0)\n"
+        "for cls in (SymbolicGNRegressor, SymbolicHGNRegressor):\n"
+        "    cls(hidden_layer_sizes=(4,), max_epochs=1, random_state=0).fit(X, y).predict(X)\n"
+    )
+    env = {**os.environ, "TMPDIR": str(scratch), "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
+                   timeout=300)
+    left = [p.name for p in scratch.iterdir() if p.name.startswith("sklearn_symgn")]
+    assert not left, left

@@ -3,6 +3,7 @@
 import torch
 from torch_geometric.nn import MessagePassing
 
+from .generated import remove_generated_sources
 from .mlp import make_mlp, reset_mlps
 from .network import ScaledGraphModule
 
@@ -49,6 +50,7 @@ class HamiltonianLayer(MessagePassing):
     def __init__(self, n_features, position_columns, momentum_columns, hidden_layer_sizes,
                  activation="softplus"):
         super().__init__(aggr="add")
+        remove_generated_sources(self)
         positions = torch.as_tensor(list(position_columns), dtype=torch.long)
         momenta = torch.as_tensor(list(momentum_columns), dtype=torch.long)
         mask = torch.ones(n_features, dtype=torch.bool)

@@ -3,6 +3,7 @@
 import torch
 from torch_geometric.nn import MessagePassing
 
+from .generated import remove_generated_sources
 from .mlp import make_mlp, reset_mlps
 from .strategies import Standard
 
@@ -75,6 +76,7 @@ class InteractionLayer(MessagePassing):
         node_columns=None,
     ):
         super().__init__(aggr="add")
+        remove_generated_sources(self)
         self.edge_features = edge_features
         self.strategy = Standard() if strategy is None else strategy
         self.message_dim = message_dim
