@@ -260,3 +260,39 @@ def test_make_nbody_is_the_hand_written_rk4_bit_for_bit(law, dim):
         integrate_nbody(law, X_steps[:, 0], 4, dim=dim, dt=0.01, damping=0.7),
         X_steps.transpose(1, 0, 2, 3),
     )
+
+
+def test_from_ase_reads_frames_and_refuses_what_it_cannot_read():
+    """ASE frames become [x, y, z, vx, vy, vz, m] arrays with the calculator's forces (or
+    accelerations); periodic cells, frames without forces and mixed sizes are refused."""
+    ase = pytest.importorskip("ase")
+    from ase.calculators.lj import LennardJones
+
+    from sklearn_symgn.datasets import from_ase
+
+    def dimer(distance, **kwargs):
+        atoms = ase.Atoms("Ar2", positions=[[0, 0, 0], [0, 0, distance]], **kwargs)
+        atoms.set_velocities([[0.1, 0, 0], [0, 0.2, 0]])
+        atoms.calc = LennardJones(rc=10.0)
+        return atoms
+
+    X, y, names = from_ase([dimer(1.2), dimer(1.5)])
+    assert X.shape == (2, 2, 7) and y.shape == (2, 2, 3) and names[-1] == "m"
+    np.testing.assert_allclose(X[1, 1, :3], [0, 0, 1.5])
+    np.testing.assert_allclose(X[0, 1, 3:6], [0, 0.2, 0])
+    lj = 24 * (2 / 1.2**13 - 1 / 1.2**7)  # force on atom 1 along +z (repulsive if > 0)
+    np.testing.assert_allclose(y[0, 1], [0, 0, lj], atol=1e-10)
+    accelerations = from_ase([dimer(1.2)], targets="accelerations")[1]
+    np.testing.assert_allclose(accelerations[0], y[0] / X[0, :, -1:])
+    with pytest.raises(ValueError, match="periodic"):
+        from_ase([dimer(1.2, cell=[5, 5, 5], pbc=True)])
+    bare = dimer(1.2)
+    bare.calc = None
+    with pytest.raises(ValueError, match="every frame needs forces"):
+        from_ase([bare])
+    with pytest.raises(ValueError, match="same, non-zero number of atoms"):
+        from_ase([dimer(1.2), ase.Atoms("Ar3", positions=np.eye(3))])
+    with pytest.raises(TypeError, match="frames must be an ase.Atoms"):
+        from_ase([np.zeros((2, 3))])
+    with pytest.raises(ValueError, match="targets"):
+        from_ase([dimer(1.2)], targets="energies")
