@@ -65,7 +65,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a smoke run (no recovery)")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
-    n_frames, epochs = (200, 3) if args.quick else (3000, 150)
+    n_frames, epochs = (200, 3) if args.quick else (3000, "auto")
     temperature = 0.1  # k_B T in units of epsilon
     start = time.perf_counter()
     X, y, names = from_ase(simulate(n_frames, temperature, rng))

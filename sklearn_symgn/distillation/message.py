@@ -419,8 +419,10 @@ class MessageDistiller(BaseDistiller):
         kept = _reselected(radial, equations, spec, subset, variables)
         backend, args = search
         grown = backend.extended(tuple(self.extra_operators)) if self.extra_operators else None
+        if grown is None:
+            return kept, radial, ()
         loss = _graph_model(*kept, spec).refit(subset).loss_
-        if grown is None or loss <= EXACT_LOSS * float(np.var(subset.node_targets())):
+        if loss <= EXACT_LOSS * float(np.var(subset.node_targets())):
             return kept, radial, ()
         added = tuple(op for op in grown.get_params()["unary_operators"]
                       if op not in backend.get_params()["unary_operators"])
