@@ -75,7 +75,9 @@ def main(argv=None):
     model = SymbolicGNRegressor(
         feature_names=names, position_columns=[0, 1, 2], max_epochs=epochs,
         hidden_layer_sizes=(32, 32) if args.quick else (128, 128, 128), random_state=0,
-        distiller=MessageDistiller(target_names=["Fx", "Fy", "Fz"], backend=search),
+        # the node law (F = the summed messages) needs no pow
+        distiller=MessageDistiller(target_names=["Fx", "Fy", "Fz"], backend=search,
+                                   node_backend=OperonBackend(random_state=0)),
     )
     start = time.perf_counter()
     model.fit(X, y)
