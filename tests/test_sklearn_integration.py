@@ -67,3 +67,21 @@ def test_pickle_round_trip_in_fresh_process(spring_data, tmp_path):
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "identical" in out.stdout
+
+
+def test_a_model_pickled_before_a_parameter_existed_gets_its_default():
+    import pickle
+
+    import numpy as np
+
+    from sklearn_symgn import SymbolicGNRegressor
+    from sklearn_symgn.datasets import make_nbody
+
+    X, y = make_nbody("spring", n_samples=32, random_state=0)
+    model = SymbolicGNRegressor(hidden_layer_sizes=(4,), max_epochs=1, random_state=0).fit(X, y)
+    state = dict(model.__getstate__())
+    del state["predict_batch_size"], state["node_columns"]  # as pickled by an older version
+    old = SymbolicGNRegressor.__new__(SymbolicGNRegressor)
+    old.__setstate__(state)
+    assert old.predict_batch_size == "auto" and old.node_columns == "auto"
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(old)).predict(X), model.predict(X))
