@@ -134,8 +134,9 @@ def test_tests_write_no_files_to_the_system_temp_directory():
 
 
 def test_fitting_leaves_no_generated_code_in_the_temporary_directory(tmp_path):
-    """PyG writes the code it generates for each layer class to the temporary directory; the
-    layers remove it once loaded, so a user's fit and predict leave nothing there."""
+    """PyG writes the code it generates for each layer class to the temporary directory (at
+    construction and again when a model is unpickled); the layers remove it once loaded, so a
+    user's fit, predict and loading leave nothing there."""
     import os
     import subprocess
     import sys
@@ -150,8 +151,12 @@ def test_fitting_leaves_no_generated_code_in_the_temporary_directory(tmp_path):
         "for cls in (SymbolicGNRegressor, SymbolicHGNRegressor):\n"
         "    cls(hidden_layer_sizes=(4,), max_epochs=1, random_state=0).fit(X, y).predict(X)\n"
     )
+    fitted = tmp_path / "model.pkl"
+    saver = code + f"import pickle; pickle.dump(cls(max_epochs=1).fit(X, y), open({str(fitted)!r}, 'wb'))\n"
+    loader = f"import pickle; pickle.load(open({str(fitted)!r}, 'rb'))\n"
     env = {**os.environ, "TMPDIR": str(scratch), "OMP_NUM_THREADS": "1"}
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True,
-                   timeout=300)
+    for script in (saver, loader):  # fitting, and unpickling in a fresh process
+        subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True,
+                       timeout=300)
     left = [p.name for p in scratch.iterdir() if p.name.startswith("sklearn_symgn")]
     assert not left, left

@@ -66,6 +66,10 @@ class HamiltonianLayer(MessagePassing):
         self.self_model = make_mlp(len(momenta) + n_others, hidden_layer_sizes, 1, activation)
         self.reset_parameters()
 
+    def __setstate__(self, state):
+        super().__setstate__(state)  # PyG generates the templates again when unpickling
+        remove_generated_sources(self)
+
     def reset_parameters(self):
         super().reset_parameters()
         reset_mlps(self.pair_model, self.self_model)

@@ -104,6 +104,10 @@ class InteractionLayer(MessagePassing):
                                    activation)
         self.reset_parameters()
 
+    def __setstate__(self, state):
+        super().__setstate__(state)  # PyG generates the templates again when unpickling
+        remove_generated_sources(self)
+
     def reset_parameters(self):
         super().reset_parameters()
         reset_mlps(self.edge_model, self.node_model)
