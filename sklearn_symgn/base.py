@@ -11,7 +11,11 @@ import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context, clone
 from sklearn.metrics import r2_score
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, LRScheduler, ProgressBar
 from skorch.dataset import ValidSplit
@@ -337,13 +341,12 @@ default=None
             ``(n_total_nodes, n_targets)``. The target axis is dropped where ``y`` had none.
         """
         inputs = self._network_input(X)
-        batch_size = self.predict_batch_size
-        if isinstance(batch_size, str) and batch_size == "auto":
-            batch_size = inputs.graphs_per_chunk(PREDICT_PAIRS)
-        elif isinstance(batch_size, bool) or not isinstance(batch_size, Integral) \
-                or batch_size < 1:
-            raise ValueError("predict_batch_size must be an int >= 1 or 'auto'; got "
-                             f"{batch_size!r}.")
+        # set_params after fit is not validated by fit: check it with its own constraint
+        validate_parameter_constraints(
+            {"predict_batch_size": self._parameter_constraints["predict_batch_size"]},
+            {"predict_batch_size": self.predict_batch_size}, caller_name=type(self).__name__)
+        batch_size = (inputs.graphs_per_chunk(PREDICT_PAIRS)
+                      if isinstance(self.predict_batch_size, str) else self.predict_batch_size)
         # DataLoader iteration draws from the global RNG: fork it, one thread at a time (two
         # interleaved forks restore each other's state and leave the user's RNG changed)
         with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=[]):
