@@ -5,13 +5,13 @@ import os
 
 
 def parse_value(text):
-    """``"3"`` → 3, ``"0.5"`` → 0.5, anything else stays a string."""
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
+    """``"3"`` → 3, ``"0.5"`` → 0.5, ``"(64, 64)"`` → (64, 64); anything else stays a string."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
 def parse_assignments(items):

@@ -194,7 +194,8 @@ def check_string_options(arguments, constraints, owner):
 
 
 class ValidatedMixin:
-    """Adds the "did you mean" check to an estimator's ``_validate_params``.
+    """Adds the "did you mean" check to an estimator's ``_validate_params``, and the defaults
+    of parameters an old pickle lacks.
 
     List it before ``BaseEstimator``; ``_fit_context`` and explicit calls of
     ``_validate_params`` both go through it.
@@ -205,6 +206,13 @@ class ValidatedMixin:
             self.get_params(deep=False), self._parameter_constraints, type(self).__name__
         )
         super()._validate_params()
+
+    def __setstate__(self, state):
+        """Unpickle; an object pickled before a parameter existed gets that parameter's
+        default (so it works as it did, instead of failing on the missing attribute)."""
+        signature = inspect.signature(type(self).__init__).parameters.values()
+        defaults = {p.name: p.default for p in signature if p.default is not p.empty}
+        super().__setstate__({**defaults, **state})
 
 
 def validate_params(constraints):

@@ -1,6 +1,5 @@
 """What the estimators share: R² scoring on graph data, and the skeleton of fit and predict."""
 
-import inspect
 import re
 import threading
 from dataclasses import fields
@@ -128,13 +127,6 @@ class BaseGraphRegressor(GraphScoreMixin, RegressorMixin, ValidatedMixin, BaseEs
     AUTO_STEPS = 24_000
     #: Bounds of the epochs ``max_epochs="auto"`` chooses.
     AUTO_EPOCHS = (20, 1000)
-
-    def __setstate__(self, state):
-        """Unpickle; a model pickled before a parameter existed gets that parameter's default
-        (so it predicts as it did, instead of failing on the missing attribute)."""
-        signature = inspect.signature(type(self).__init__).parameters.values()
-        defaults = {p.name: p.default for p in signature if p.default is not p.empty}
-        super().__setstate__({**defaults, **state})
 
     # ---------------------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=False)

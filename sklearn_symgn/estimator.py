@@ -191,7 +191,8 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         ``ax_i = Σ_j(2*dx*(r - 0.99)/(m_i*r))``; it predicts like ``symbolic_model_``.
     pair_force_ : list of sympy.Expr or None
         After :meth:`distill`: the force on ``i`` from ``j`` in physical units, one component
-        per target, when the targets are accelerations and the law is a sum of pair terms.
+        per target, when the targets are accelerations and the law is a sum of pair terms
+        (``composed_law_.pair_force()``: it follows a change of the chosen rows).
     message_form_scores_ : dict
         After :meth:`distill`: where both message forms were fitted, each form's R² on the
         messages of held-out edges.
@@ -394,6 +395,11 @@ class SymbolicGNRegressor(BaseGraphRegressor):
                 "a learning rate too high or low (lr). distill() refuses messages without "
                 "signal.", UserWarning, stacklevel=4,
             )
+
+    @property
+    def pair_force_(self):
+        check_is_fitted(self, "composed_law_")
+        return self.composed_law_.pair_force()
 
     # -------------------------------------------------------------------------- predict
     def torch_module(self):

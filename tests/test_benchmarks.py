@@ -115,6 +115,21 @@ def test_cluster_benchmark_quick(tmp_path):
     assert len(rows) == 1 and saved["node_law_reads_positions"] is False
 
 
+def test_time_to_law_benchmark_quick(tmp_path):
+    """Each system and recipe runs in its own process; the row has the phase times, their sum
+    and the peak memory, and the table one line per row."""
+    rows = benchmark_main("bench_time_to_law")(
+        ["--quick", "--laws", "spring", "--dims", "2", "--strategies", "l1", "--out",
+         str(tmp_path)])
+    assert len(rows) == 1 and "error" not in rows[0], rows[0].get("error")
+    row = json.loads((tmp_path / "results.jsonl").read_text().splitlines()[0])
+    assert row["recipe"] == "quick" and row["peak_mib"] > 100
+    assert row["total_s"] == pytest.approx(row["simulate_s"] + row["train_s"] + row["distill_s"])
+    assert isinstance(row["recovered_exact"], bool)
+    table = (tmp_path / "table.md").read_text().splitlines()
+    assert len(table) == 3 and table[2].startswith("| spring-2 | l1 | quick |")
+
+
 def test_pair_term_of_composed_laws():
     """The exact-form check reads the pair term of a composed law; a law that is not linear in
     its pair sum has none."""

@@ -274,18 +274,21 @@ except ImportError:
 def test_pair_force_r2_checks_the_law_without_a_fitted_map(distilled):
     """The true spring force scores 1; a rest length 0.2 short, or the law scaled by 2 (which a
     linear fit of the messages would forgive), scores lower."""
+    from sklearn_symgn.distillation import PairSum
     from sklearn_symgn.metrics import pair_force_r2
 
     model, X, _, F = distilled
-    dx, dy, r = sympy.symbols("dx dy r")
+    dx, dy, r, m_i = sympy.symbols("dx dy r m_i")
     checked = copy.deepcopy(model)
     scores = {}
     for name, (k, rest) in {"true": (2, 0.99), "rest": (2, 0.8), "scale": (4, 0.99)}.items():
-        checked.pair_force_ = [k * (r - rest) * d / r for d in (dx, dy)]
+        checked.composed_law_.set_params(
+            sources=None, expressions=[PairSum(k * (r - rest) * d / (r * m_i)) for d in (dx, dy)])
         scores[name] = pair_force_r2(checked, X[2500:], F[2500:], min_distance=0.1)
     assert scores["true"]["r2"] > 0.999999 and 0.99 * 500 * 12 < scores["true"]["n_pairs"] <= 500 * 12
     assert scores["rest"]["r2"] < 0.99 and scores["scale"]["r2"] < 0.5
-    checked.pair_force_ = None
+    checked.composed_law_.set_params(expressions=[PairSum(dx / r) ** 2, PairSum(dy / r) ** 2])
+    assert checked.pair_force_ is None
     with pytest.raises(ValueError, match="not a sum of pair terms"):
         pair_force_r2(checked, X[2500:], F[2500:])
 
@@ -555,10 +558,19 @@ def test_refitted_equations_keep_their_front_and_another_row_changes_predictions
     assert len(equation.expressions) > 1  # the search's front survives the refit
     X_few = X[2500:2510]
     before = model.symbolic_model_.predict(X_few)
+    np.testing.assert_allclose(model.composed_law_.predict(X_few), before, rtol=1e-6, atol=1e-9)
+    law_before, force_before = str(model.composed_law_), model.pair_force_
     torch_before = model.symbolic_model_.to_torch()
     equation.index = 0  # the constant model heading the front
     after = model.symbolic_model_.predict(X_few)
     assert not np.allclose(before, after)
+    # the composed law and the pair force follow the choice (the y message is unchanged)
+    np.testing.assert_allclose(model.composed_law_.predict(X_few), after, rtol=1e-6, atol=1e-9)
+    assert str(model.composed_law_) != law_before
+    assert model.pair_force_ is None or model.pair_force_[0] != force_before[0]
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(restored.composed_law_.predict(X_few), after, rtol=1e-6,
+                               atol=1e-9)
     # a module exported before keeps the row chosen then; a new export follows the choice
     x = torch.as_tensor(X_few.reshape(-1, X.shape[-1]), dtype=torch.float64)
     edge_index = CompleteGraph().build(torch.as_tensor(X_few[..., :2]))

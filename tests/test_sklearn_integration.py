@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
@@ -85,3 +86,23 @@ def test_a_model_pickled_before_a_parameter_existed_gets_its_default():
     old.__setstate__(state)
     assert old.predict_batch_size == "auto" and old.node_columns == "auto"
     np.testing.assert_allclose(pickle.loads(pickle.dumps(old)).predict(X), model.predict(X))
+
+
+@pytest.mark.parametrize("make", ["distiller", "backend"])
+def test_parts_pickled_before_a_parameter_existed_get_its_default(make):
+    """A saved model's distiller and backend come back with today's parameters (an older
+    model's distiller without ``extra_operators`` failed in ``distill``)."""
+    from sklearn_symgn import MessageDistiller
+    from sklearn_symgn.symbolic import OperonBackend
+
+    part, kept, dropped = {
+        "distiller": (MessageDistiller(max_edges=100), "max_edges", "extra_operators"),
+        "backend": (OperonBackend(generations=3), "generations", "max_time"),
+    }[make]
+    state = dict(part.__getstate__())
+    del state[dropped]  # as pickled by an older version
+    old = type(part).__new__(type(part))
+    old.__setstate__(state)
+    restored = clone(pickle.loads(pickle.dumps(old)))
+    assert restored.get_params()[dropped] == type(part)().get_params()[dropped]
+    assert restored.get_params()[kept] == part.get_params()[kept]

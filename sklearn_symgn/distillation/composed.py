@@ -12,12 +12,12 @@ import numpy as np
 import sympy
 from sklearn.base import BaseEstimator, RegressorMixin
 
-from .._validation import check_finite_equations
+from .._validation import ValidatedMixin, check_finite_equations
 from ..base import GraphScoreMixin
 from ..graphs.inputs import CHUNK_PAIRS, to_graph_input
 from ..symbolic import round_constants
 from .display import EquationsDisplayMixin
-from .variables import edge_variables, sum_at_receivers
+from .variables import edge_variables, inertial_mass_column, sum_at_receivers
 
 __all__ = ["ComposedLaw", "PairSum", "compose"]
 
@@ -84,7 +84,8 @@ def compose(node_expression, edge_expressions, feature_names, position_columns):
     return node_expression.xreplace(receiver).xreplace(sums)
 
 
-class ComposedLaw(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin, BaseEstimator):
+class ComposedLaw(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin, ValidatedMixin,
+                  BaseEstimator):
     """The distilled law as one expression per target, which predicts by itself.
 
     Built by distillation (``composed_law_`` of a distilled
@@ -104,16 +105,46 @@ class ComposedLaw(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin, BaseEs
         Builds the edges of array inputs.
     node_target_shape : tuple, default=(1,)
         One node's targets as the user shaped them.
+    sources : tuple of (list of Equation, list of Equation) or None, default=None
+        The message and node equations the expressions were composed from. When given, the
+        law follows their chosen rows: choosing another row of a front (``eq.index = k``)
+        composes the law again, so it keeps predicting like the symbolic model.
     """
 
     def __init__(self, targets, expressions, feature_names, position_columns, graph,
-                 node_target_shape=(1,)):
+                 node_target_shape=(1,), sources=None):
         self.targets = targets
         self.expressions = expressions
         self.feature_names = feature_names
         self.position_columns = position_columns
         self.graph = graph
         self.node_target_shape = node_target_shape
+        self.sources = sources
+
+    @classmethod
+    def from_equations(cls, edge_equations, node_equations, feature_names, position_columns,
+                       graph, node_target_shape=(1,)):
+        """The law composed from the chosen rows of message and node equations, following
+        later changes of those rows (``sources``)."""
+        law = cls([eq.target for eq in node_equations], None, list(feature_names),
+                  list(position_columns), graph, tuple(node_target_shape),
+                  sources=(list(edge_equations), list(node_equations)))
+        law.expressions = law.current_expressions()
+        return law
+
+    def current_expressions(self):
+        """The expressions of the sources' chosen rows (``expressions`` without sources)."""
+        sources = self.sources
+        if sources is None:
+            return list(self.expressions)
+        edges, nodes = sources
+        key = tuple((eq.index, id(eq.expression)) for eq in (*edges, *nodes))
+        cached = getattr(self, "_composed", None)
+        if cached is None or cached[0] != key:
+            messages = [eq.expression for eq in edges]
+            self._composed = (key, [compose(eq.expression, messages, self.feature_names,
+                                            self.position_columns) for eq in nodes])
+        return list(self._composed[1])
 
     @property
     def n_features_in_(self):
@@ -142,18 +173,30 @@ class ComposedLaw(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin, BaseEs
         with np.errstate(all="ignore"):
             return np.column_stack([
                 _evaluate(e, table, edge_names, receiver, x, node_names)[rows]
-                for e in self.expressions
+                for e in self.current_expressions()
             ])
 
     def pair_terms(self):
         """The pair term of each target written ``c · Σ_j f + (node terms)``: ``c · f`` (a
         factor of the receiver moved into the sum), or ``None`` for a target that is not
         linear in one pair sum."""
-        return [_pair_term(expr) for expr in self.expressions]
+        return [_pair_term(expr) for expr in self.current_expressions()]
+
+    def pair_force(self):
+        """The force on ``i`` from ``j`` in physical units, one component per target: each
+        pair term times the receiver's inertial mass (the feature named ``m`` or ``mass``; the
+        pair term itself without one), e.g. ``2.0*dx*(r - 0.99)/r``. ``None`` unless the
+        targets are one per position column and each is one pair sum (plus node terms)."""
+        terms = self.pair_terms()
+        if len(self.targets) != len(self.position_columns) or any(t is None for t in terms):
+            return None
+        mass = inertial_mass_column(self.feature_names)
+        factor = 1 if mass is None else sympy.Symbol(f"{self.feature_names[mass]}_i")
+        return [sympy.simplify(factor * term) for term in terms]
 
     def simplified(self, digits=3):
         """The expressions with rounded constants, simplified for reading."""
-        return [_display(e, digits) for e in self.expressions]
+        return [_display(e, digits) for e in self.current_expressions()]
 
     def __str__(self):
         return "\n".join(f"{t}_i = {e}" for t, e in zip(self.targets, self.simplified()))
@@ -165,7 +208,7 @@ class ComposedLaw(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin, BaseEs
 
     def sympy(self):
         """The expressions, one per target (``PairSum`` marks sums over senders)."""
-        return list(self.expressions)
+        return self.current_expressions()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

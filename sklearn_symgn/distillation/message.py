@@ -25,11 +25,11 @@ from ..symbolic import SymbolicBackend
 from ..symbolic.parsimony import expression_size, holdout_losses, prune_terms
 from .base import BaseDistiller, timed_search
 from .central import MESSAGE_FORMS, central_equations, radial_profile, resolve_message_form
-from .composed import ComposedLaw, compose
+from .composed import ComposedLaw
 from .model import SymbolicGraphModel
 from .node_law import VectorLayout, component_equations
 from .results import MessageDistillation
-from .variables import edge_variables, inertial_mass_column, node_variables, sum_at_receivers
+from .variables import edge_variables, node_variables, sum_at_receivers
 
 __all__ = ["HEAVY_TAIL_RATIO", "VECTOR_R2", "MessageDistiller"]
 
@@ -42,7 +42,7 @@ SPARSE_SHARE = 0.5
 AMBIGUOUS = (0.15, 0.4)
 
 #: Graphs sampled for the final refit of the constants on the targets.
-REFIT_GRAPHS = 2000
+REFIT_GRAPHS = 1000
 #: Ordered pairs of nodes the node-law steps (node table, refits) work on at most: larger
 #: inputs are subsampled by graphs first (bounded memory; the benchmark's 30,000 graphs of 4
 #: bodies, 360,000 pairs, are all used).
@@ -57,6 +57,9 @@ RESELECT_ROWS = 6
 RESELECT_RATIO = 1.5
 #: Target losses below this fraction of the targets' variance count as exact (round-off).
 RESELECT_FLOOR = 1e-9
+#: Terms of the radial profile's numerator or denominator at most this share of their sum on
+#: every edge are tried for removal once the row is chosen (:func:`_pruned_profile`).
+PRUNE_SHARE = 0.05
 #: A composed law whose target loss, refitted, exceeds this fraction of the targets' variance
 #: is not exact: the radial profile is searched again with ``extra_operators``. Exact laws of
 #: the N-body benchmark stay below 4e-10 (round-off of the simulator's own softening); a
@@ -269,8 +272,7 @@ class MessageDistiller(BaseDistiller):
         law = _composed(edge_equations, node_equations, spec)
         return MessageDistillation(
             edge_equations, node_equations, model, components, significance, share, form,
-            quantile, transform, residual, radial, vector, law, form_scores,
-            _pair_force(law, spec), added,
+            quantile, transform, residual, radial, vector, law, form_scores, added,
         )
 
     def _targets(self, graphs, spec):
@@ -417,7 +419,8 @@ class MessageDistiller(BaseDistiller):
         when its law is exact there (an approximant with ``exp`` standing in for a softening,
         30x better than the plain law but not exact, is not kept). Returns the equations, the
         radial equation and the operators added."""
-        kept = _reselected(radial, equations, spec, subset, variables)
+        kept = _pruned_profile(radial, _reselected(radial, equations, spec, subset, variables),
+                               spec, subset, variables)
         backend, args = search
         grown = backend.extended(tuple(self.extra_operators)) if self.extra_operators else None
         if grown is None:
@@ -435,8 +438,9 @@ class MessageDistiller(BaseDistiller):
         other = timed_search(grown, X, y, names, target, verbose, f"{what} with {list(added)}")
         first = _graph_model(central_equations(other, variables, len(spec.position_columns)),
                              equations[1], spec).refit(subset)
-        candidate = _reselected(other, (first.edge_equations_, first.node_equations_), spec,
-                                subset, variables)
+        candidate = _pruned_profile(other, _reselected(
+            other, (first.edge_equations_, first.node_equations_), spec, subset, variables),
+            spec, subset, variables)
         if _graph_model(*candidate, spec).refit(subset).loss_ <= exact:
             return candidate, other, added  # only an exact law earns the extra operators
         return kept, radial, ()
@@ -529,12 +533,8 @@ def _seen_by_node_model(node_table, n_messages, node_columns):
 
 def _composed(edge_equations, node_equations, spec):
     """The composed law of the chosen equations (one expression per target)."""
-    edges = [eq.expression for eq in edge_equations]
-    expressions = [compose(eq.expression, edges, spec.feature_names, spec.position_columns)
-                   for eq in node_equations]
-    return ComposedLaw([eq.target for eq in node_equations], expressions,
-                       list(spec.feature_names), list(spec.position_columns), spec.graph,
-                       spec.node_target_shape)
+    return ComposedLaw.from_equations(edge_equations, node_equations, spec.feature_names,
+                                      spec.position_columns, spec.graph, spec.node_target_shape)
 
 
 def _reselected(radial, equations, spec, subset, variables):
@@ -577,6 +577,62 @@ def _reselected(radial, equations, spec, subset, variables):
     return next(t[3] for t in trials if t[2] <= RESELECT_RATIO * lowest)
 
 
+def _pruned_profile(radial, equations, spec, subset, variables):
+    """The radial profile without the small terms that do not pay on the targets.
+
+    A row chosen on the targets can carry terms of no consequence (L1 r2-2:
+    ``dx (m_j - 1.34e-5 r² - 2.71e-7 r) / (r² (r + 0.0203))``). Each additive term of the
+    profile's numerator or denominator that is small where the law acts (at most
+    :data:`PRUNE_SHARE` of its sum on every edge of ``subset``) is a candidate; greedily, the
+    candidate whose removal (constants refitted) loses least is removed while the loss stays
+    within :data:`RESELECT_RATIO` of the loss before any removal (or of
+    :data:`RESELECT_FLOOR` of the targets' variance, round-off)."""
+    dim = len(spec.position_columns)
+    d, r = sympy.Symbol(variables[0]), sympy.Symbol(variables[dim])
+    x, (sender, receiver) = subset.flatten(spec.graph, spec.position_columns)
+    table, _ = edge_variables(x[receiver], x[sender], spec.position_columns, spec.feature_names)
+    best = _graph_model(*equations, spec).refit(subset)
+    floor = RESELECT_FLOOR * float(np.var(subset.node_targets()))
+    limit = RESELECT_RATIO * max(best.loss_, floor)
+    while True:
+        profile = sympy.cancel(best.edge_equations_[0].expression * r / d)
+        trials = []
+        for smaller in _without_small_terms(profile, table, variables):
+            row = radial.with_chosen(smaller, expression_size(smaller))
+            trial = _graph_model(central_equations(row, variables, dim),
+                                 best.node_equations_, spec).refit(subset)
+            trials.append(trial)
+        trial = min(trials, key=lambda t: t.loss_, default=None)
+        if trial is None or not trial.loss_ <= limit:
+            return best.edge_equations_, best.node_equations_
+        best = trial
+
+
+def _without_small_terms(profile, table, variables):
+    """``profile`` with one small additive term of its numerator or denominator removed, for
+    each such term (at most :data:`PRUNE_SHARE` of the sum it belongs to on every row)."""
+    numerator, denominator = sympy.fraction(sympy.together(profile))
+    symbols = [sympy.Symbol(v) for v in variables]
+    out = []
+    for part, rebuild in ((sympy.expand(numerator), lambda p: p / denominator),
+                          (sympy.expand(denominator), lambda p: numerator / p)):
+        terms = sympy.Add.make_args(part)
+        if len(terms) < 2:
+            continue
+        with np.errstate(all="ignore"):
+            total = np.abs(_values(part, symbols, table))
+            for term in terms:
+                share = np.abs(_values(term, symbols, table)) / total
+                if np.all(np.isfinite(share)) and share.max() <= PRUNE_SHARE:
+                    out.append(rebuild(part - term))
+    return out
+
+
+def _values(expr, symbols, table):
+    values = sympy.lambdify(symbols, expr, modules="numpy")(*table.T)
+    return np.broadcast_to(np.asarray(values, dtype=np.float64), (table.shape[0],))
+
+
 def _bounded(graphs, rng):
     """``graphs``, or a random subset of them (in order) of at most :data:`DISTILL_PAIRS`
     ordered pairs of nodes in all."""
@@ -595,16 +651,6 @@ def _refit_sample(graphs, rng):
 def _graph_model(edge_equations, node_equations, spec):
     return SymbolicGraphModel(edge_equations, node_equations, list(spec.feature_names),
                               list(spec.position_columns), spec.graph, spec.node_target_shape)
-
-
-def _pair_force(law, spec):
-    """The pair force in physical units: each acceleration's pair term times ``m_i``."""
-    terms = law.pair_terms()
-    if spec.n_targets != len(spec.position_columns) or any(t is None for t in terms):
-        return None
-    mass = inertial_mass_column(spec.feature_names)
-    factor = 1 if mass is None else sympy.Symbol(f"{spec.feature_names[mass]}_i")
-    return [sympy.simplify(factor * term) for term in terms]
 
 
 def _profile_of(equation, radial, variables, dim):

@@ -36,8 +36,10 @@ class SymbolicGraphModel(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin,
         Builds the edges of array inputs (and of ``Data`` without ``edge_index``).
     node_target_shape : tuple, default=(1,)
         Shape of one node's targets as the user gave them: ``(n_targets,)`` or ``()``.
-    max_nfev : int, default=200
-        Evaluations of the least-squares refit of the constants in :meth:`fit`.
+    max_nfev : int, default=50
+        Evaluations of the least-squares refit of the constants in :meth:`fit`, per free
+        constant (plus one): a refit that has not converged by then keeps its best constants
+        (a well-posed law converges within a few dozen).
 
     Attributes
     ----------
@@ -59,7 +61,7 @@ class SymbolicGraphModel(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin,
     }
 
     def __init__(self, edge_equations, node_equations, feature_names, position_columns, graph,
-                 node_target_shape=(1,), max_nfev=200):
+                 node_target_shape=(1,), max_nfev=50):
         self.edge_equations = edge_equations
         self.node_equations = node_equations
         self.feature_names = feature_names
@@ -95,7 +97,8 @@ class SymbolicGraphModel(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin,
         """Edge-variable table, receivers, node features and target rows of validated input."""
         x, (sender, receiver) = inputs.flatten(self.graph, self.position_columns)
         table, _ = edge_variables(x[receiver], x[sender], self.position_columns, self.feature_names)
-        return table, receiver, x, inputs.target_nodes()
+        # column-major: each variable contiguous, as the equations read them
+        return np.asfortranarray(table), receiver, x, inputs.target_nodes()
 
     def _evaluate(self, tables, edge_functions, node_functions):
         """Node predictions ``(N_targets, T)`` from per-equation callables of a table."""
@@ -103,7 +106,8 @@ class SymbolicGraphModel(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin,
         phi = np.column_stack([f(table) for f in edge_functions])
         node_table, _ = node_variables(sum_at_receivers(phi, receiver, len(x)), x,
                                        self.feature_names)
-        return np.column_stack([f(node_table[rows]) for f in node_functions])
+        node_table = np.asfortranarray(node_table[rows])  # each variable contiguous
+        return np.column_stack([f(node_table) for f in node_functions])
 
     def predict(self, X):
         """Predict node targets from the equations alone (same inputs and shapes as the network)."""

@@ -44,11 +44,6 @@ class MessageDistillation:
     message_form_scores : dict
         Where both forms were fitted (ambiguous alignment): form -> R² of the messages of
         held-out edges that its equations reconstruct; empty otherwise.
-    pair_force : list of sympy.Expr or None
-        For acceleration targets (one per position column) whose composed law is one pair sum
-        (plus node terms): the force on ``i`` from ``j`` in physical units, each component's
-        pair term times the receiver's inertial mass (the feature named ``m`` or ``mass``; the
-        pair term itself without one), e.g. ``2.0*dx*(r - 0.99)/r``. ``None`` otherwise.
     added_operators : tuple of str
         Unary operators a second radial search added, and whose law was kept, because the
         law of the default operators was not exact on the targets
@@ -69,8 +64,14 @@ class MessageDistillation:
     vector_node_equation: object
     composed_law: object
     message_form_scores: dict
-    pair_force: object = None
     added_operators: tuple = ()
+
+    @property
+    def pair_force(self):
+        """The force on ``i`` from ``j`` in physical units (``composed_law.pair_force()``):
+        for acceleration targets whose composed law is one pair sum, each component's pair
+        term times the receiver's inertial mass, e.g. ``2.0*dx*(r - 0.99)/r``; else ``None``."""
+        return self.composed_law.pair_force()
 
 
 @dataclass

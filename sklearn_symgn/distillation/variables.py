@@ -55,9 +55,9 @@ def node_variables(message_sums, x, feature_names):
 
 def sum_at_receivers(values, receivers, n_nodes):
     """Sum per-edge ``values`` ``(E, k)`` at their receivers: ``(n_nodes, k)``."""
-    out = np.zeros((n_nodes, values.shape[1]))
-    np.add.at(out, receivers, values)
-    return out
+    values = np.asarray(values, dtype=np.float64)
+    return np.column_stack([np.bincount(receivers, weights=values[:, k], minlength=n_nodes)
+                            for k in range(values.shape[1])]).reshape(n_nodes, values.shape[1])
 
 
 def inertial_mass_column(feature_names):

@@ -14,6 +14,8 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval
 
+from .._validation import ValidatedMixin
+
 __all__ = ["CompleteGraph", "FixedGraph", "GraphBuilder", "KNNGraph", "NoEdges", "RadiusGraph"]
 
 
@@ -32,7 +34,7 @@ def _complete_template(n_nodes, device):
     return torch.stack([sender[keep], receiver[keep]])
 
 
-class GraphBuilder(BaseEstimator):
+class GraphBuilder(ValidatedMixin, BaseEstimator):
     """Base class; subclasses implement ``build(pos)``."""
 
     #: True when the edges do not depend on positions (a template can be cached).
