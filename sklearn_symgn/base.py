@@ -79,14 +79,19 @@ class GraphScoreMixin:
         )
 
 
-def feature_scales(x, positions):
+def feature_scales(x, positions, box=None):
     """Standardisation of node features ``x`` ``(N, F)``; the position columns share one scale
     and no shift, so distances and directions keep their geometry. That scale is the spread of
-    the positions about each column's mean, so data moved by a constant get the same one."""
+    the positions about each column's mean, so data moved by a constant get the same one; in a
+    periodic ``box`` (lengths per position column), of the positions wrapped into it, so
+    bodies that crossed the walls many times (unwrapped trajectories) do not inflate it."""
     shift, scale = x.mean(0), x.std(0, correction=0)
     if positions:
         shift[positions] = 0.0
-        centred = x[:, positions] - x[:, positions].mean(0)
+        inside = x[:, positions]
+        if box is not None:
+            inside = torch.remainder(inside, torch.as_tensor(box, dtype=inside.dtype))
+        centred = inside - inside.mean(0)
         scale[positions] = centred.square().mean().sqrt()
     return shift, torch.where(scale > 1e-12, scale, torch.ones_like(scale))
 
@@ -127,6 +132,14 @@ class BaseGraphRegressor(GraphScoreMixin, RegressorMixin, ValidatedMixin, BaseEs
     AUTO_STEPS = 24_000
     #: Bounds of the epochs ``max_epochs="auto"`` chooses.
     AUTO_EPOCHS = (20, 1000)
+
+    def _layer_box(self, scale):
+        """The graph's periodic box in the layer's standardised units (``scale``: the feature
+        scales; positions share one), or ``None`` without periodicity."""
+        box = self.graph_.periodic_box()
+        if box is None:
+            return None
+        return torch.as_tensor(box, dtype=torch.float64) / scale[self.position_columns_[0]]
 
     # ---------------------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=False)
@@ -198,6 +211,11 @@ default=None
         _check_callbacks(self.callbacks)
         self.graph_ = CompleteGraph() if self.graph is None else self.graph
         self.graph_.check(inputs.min_nodes())
+        box = self.graph_.periodic_box()
+        if box is not None and len(box) != len(self.position_columns_):
+            raise ValueError(f"The periodic graph's box has {len(box)} lengths but there are "
+                             f"{len(self.position_columns_)} position columns; give one length "
+                             "per position column.")
         inputs.complete_edges(self.graph_, self.position_columns_)
         self._node_target_shape = inputs.node_target_shape
         self._resolve_own(inputs)

@@ -347,17 +347,21 @@ class SymbolicGNRegressor(BaseGraphRegressor):
                 if k not in self.position_columns_ and k != mass]
 
     def _build_module(self, inputs):
+        shift, scale, y_scale = self._scales(inputs)
+        if self.edge_features == "absolute" and self.graph_.periodic_box() is not None:
+            raise ValueError("edge_features='absolute' reads wrapped positions, which a periodic "
+                             "graph (Periodic) does not allow; use edge_features='relative'.")
         layer = InteractionLayer(
             self.n_features_in_, self.position_columns_, self.message_dim_, self.n_targets_,
             self.hidden_layer_sizes_, self.activation, self.edge_features,
             strategy=self.message_strategy_, receiver_columns=self.receiver_columns_,
-            node_columns=self.node_columns_,
+            node_columns=self.node_columns_, box=self._layer_box(scale),
         )
-        return GraphNetwork(layer, self.graph_, *self._scales(inputs), self.translation_std)
+        return GraphNetwork(layer, self.graph_, shift, scale, y_scale, self.translation_std)
 
     def _scales(self, inputs):
         x, y = inputs.node_table().double(), inputs.target_table().double()
-        shift, scale = feature_scales(x, self.position_columns_)
+        shift, scale = feature_scales(x, self.position_columns_, self.graph_.periodic_box())
         # robust: heavy-tailed targets (1/r^2 forces) would otherwise shrink the typical target
         # and let the message penalty dominate the loss
         y_scale = y.abs().median(0).values

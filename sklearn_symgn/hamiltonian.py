@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._validation import check_columns, check_distances
 from .base import BaseGraphRegressor, feature_scales
 from .distillation import PotentialDistiller
+from .graphs.builders import minimum_image
 from .graphs.inputs import to_graph_input
 from .models.hamiltonian import HamiltonianLayer, HamiltonianNetwork
 
@@ -220,11 +221,12 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         if not bool((x[:, mass] > 0).all()):
             raise ValueError(f"The mass column ({mass}) must hold positive values.")
         x[:, velocities] = x[:, velocities] * x[:, mass, None]  # momenta
-        shift, scale = feature_scales(x, self.position_columns_)
+        shift, scale = feature_scales(x, self.position_columns_, self.graph_.periodic_box())
         y_scale = y.abs().median()  # one scale for all components: H has a single unit
         y_scale = y_scale if y_scale > 1e-12 else y.abs().mean().clamp_min(1.0)
         layer = HamiltonianLayer(self.n_features_in_, self.position_columns_, velocities,
-                                 self.hidden_layer_sizes_, self.activation)
+                                 self.hidden_layer_sizes_, self.activation,
+                                 box=self._layer_box(scale))
         return HamiltonianNetwork(layer, self.graph_, shift, scale,
                                   y_scale.repeat(self.n_targets_), velocities, mass)
 
@@ -238,7 +240,8 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         feature ``c`` other than positions and velocities; with their names."""
         check_is_fitted(self, "net_")
         positions = self.position_columns_
-        r = np.linalg.norm(x_j[:, positions] - x_i[:, positions], axis=1)
+        box = self.graph_.periodic_box()
+        r = np.linalg.norm(minimum_image(x_j[:, positions] - x_i[:, positions], box), axis=1)
         skip = set(positions) | set(self.velocity_columns_)
         cols, names = [r], ["r"]
         for c in range(self.n_features_in_):
@@ -309,7 +312,8 @@ class SymbolicHGNRegressor(BaseGraphRegressor):
         inputs = to_graph_input(self, X, reset=False, require_y=False, dtype=np.float64)
         x, (sender, receiver) = inputs.flatten(self.graph_, self.position_columns_)
         positions = self.position_columns_
-        distances = np.linalg.norm(x[sender][:, positions] - x[receiver][:, positions], axis=1)
+        distances = np.linalg.norm(minimum_image(x[sender][:, positions] - x[receiver][:, positions],
+                                                 self.graph_.periodic_box()), axis=1)
 
         def derivative(r, x_i, x_j):
             return self.pair_energy(r, x_i, x_j, derivative=True)

@@ -268,7 +268,8 @@ def _ordered_pairs(estimator, X, forces, min_distance):
         s, i, j = np.nonzero(~np.eye(X.shape[1], dtype=bool)[None].repeat(len(X), 0))
         x_i, x_j = X[s, i], X[s, j]
     positions = estimator.position_columns_
-    table, names = edge_variables(x_i, x_j, positions, estimator.feature_names_)
+    table, names = edge_variables(x_i, x_j, positions, estimator.feature_names_,
+                                  estimator.graph_.periodic_box())
     r = table[:, len(positions)] if positions else np.zeros(len(table))
     keep = r >= min_distance if min_distance is not None else np.ones(len(r), dtype=bool)
     if keep.sum() < 2:

@@ -264,7 +264,8 @@ def test_make_nbody_is_the_hand_written_rk4_bit_for_bit(law, dim):
 
 def test_from_ase_reads_frames_and_refuses_what_it_cannot_read():
     """ASE frames become [x, y, z, vx, vy, vz, m] arrays with the calculator's forces (or
-    accelerations); periodic cells, frames without forces and mixed sizes are refused."""
+    accelerations), periodic ones with their box; slabs, skewed cells, frames without forces
+    and mixed sizes are refused."""
     ase = pytest.importorskip("ase")
     from ase.calculators.lj import LennardJones
 
@@ -284,8 +285,17 @@ def test_from_ase_reads_frames_and_refuses_what_it_cannot_read():
     np.testing.assert_allclose(y[0, 1], [0, 0, lj], atol=1e-10)
     accelerations = from_ase([dimer(1.2)], targets="accelerations")[1]
     np.testing.assert_allclose(accelerations[0], y[0] / X[0, :, -1:])
-    with pytest.raises(ValueError, match="periodic"):
-        from_ase([dimer(1.2, cell=[5, 5, 5], pbc=True)])
+    assert from_ase([dimer(1.2)], return_box=True)[3] is None
+    # across the wall: 1.2 apart as minimum images (ASE's periodic LJ forces agree)
+    crossing = dimer(1.2, cell=[5, 6, 7], pbc=True)
+    crossing.positions = [[0, 0, 0.3], [0, 0, 6.1]]
+    Xp, yp, _, box = from_ase([crossing], return_box=True)
+    np.testing.assert_allclose(box, [5, 6, 7])
+    np.testing.assert_allclose(yp[0, 0], [0, 0, lj], rtol=1e-4, atol=1e-8)  # far images: 1e-5
+    with pytest.raises(ValueError, match="periodic along all three axes or none"):
+        from_ase([dimer(1.2, cell=[5, 5, 5], pbc=[True, True, False])])
+    with pytest.raises(ValueError, match="orthorhombic"):
+        from_ase([dimer(1.2, cell=[[5, 0, 0], [1, 5, 0], [0, 0, 5]], pbc=True)])
     bare = dimer(1.2)
     bare.calc = None
     with pytest.raises(ValueError, match="every frame needs forces"):

@@ -26,18 +26,26 @@ def _checked_frames(frames):
     if len(sizes) != 1 or sizes == {0}:
         raise ValueError("frames must all hold the same, non-zero number of atoms (for "
                          f"varying sizes pass a list of torch_geometric Data); got {sorted(sizes)}.")
-    periodic = [k for k, f in enumerate(frames) if np.any(f.pbc)]
-    if periodic:
-        raise ValueError(
-            f"frame {periodic[0]} is periodic (pbc={frames[periodic[0]].pbc.tolist()}): "
-            "minimum-image displacements are not handled yet, and the edge model would read "
-            "the raw differences of wrapped positions. Unwrap a cluster into vacuum "
-            "(atoms.pbc = False after centring it), or see the user guide's 'Your own data'."
-        )
     return frames
 
 
-def from_ase(frames, *, targets="forces"):
+def _box(frames):
+    """Box lengths of periodic frames (``None`` for frames in vacuum); one orthorhombic cell,
+    periodic along every axis, the same in all frames."""
+    pbc = {tuple(bool(p) for p in f.pbc) for f in frames}
+    if pbc == {(False, False, False)}:
+        return None
+    if pbc != {(True, True, True)}:
+        raise ValueError(f"frames must be periodic along all three axes or none; got pbc "
+                         f"{sorted(pbc)} (slabs and wires are not handled).")
+    cells = np.stack([np.asarray(f.cell) for f in frames])
+    if not np.allclose(cells, cells[0]) or not np.allclose(cells[0], np.diag(np.diag(cells[0]))):
+        raise ValueError("periodic frames must share one orthorhombic cell (a diagonal cell "
+                         f"matrix); got e.g. {np.asarray(frames[0].cell).tolist()}.")
+    return np.diag(cells[0]).copy()
+
+
+def from_ase(frames, *, targets="forces", return_box=False):
     """Node features and targets of ASE frames, for :class:`~sklearn_symgn.SymbolicGNRegressor`.
 
     Parameters
@@ -45,10 +53,15 @@ def from_ase(frames, *, targets="forces"):
     frames : ase.Atoms or sequence of ase.Atoms
         Snapshots of one system (an ``ase.io.Trajectory`` or a list of ``Atoms``), each with
         the same number of atoms and a calculator that gives its forces (frames read from a
-        trajectory file carry them). Periodic cells are refused for now.
+        trajectory file carry them). Periodic frames need one orthorhombic cell, periodic
+        along all three axes: build their graphs with
+        ``Periodic(RadiusGraph(cutoff), box=box)`` (``return_box=True``), so displacements are
+        minimum images.
     targets : {"forces", "accelerations"}, default="forces"
         ``"forces"``: the calculator's forces (then the node law is a plain sum of pair
         forces); ``"accelerations"``: forces over masses.
+    return_box : bool, default=False
+        Also return the box lengths of periodic frames (``None`` for frames in vacuum).
 
     Returns
     -------
@@ -58,6 +71,8 @@ def from_ase(frames, *, targets="forces"):
         Forces (eV/Å) or accelerations.
     feature_names : list of str
         ``ASE_FEATURE_NAMES``; positions are the first three columns.
+    box : ndarray of shape (3,) or None
+        Only with ``return_box=True``: the cell's lengths (Å), or ``None`` without periodicity.
 
     Examples
     --------
@@ -72,6 +87,7 @@ def from_ase(frames, *, targets="forces"):
     if targets not in TARGETS:
         raise ValueError(f"targets must be one of {list(TARGETS)}; got {targets!r}.")
     frames = _checked_frames(frames)
+    box = _box(frames)
     X = np.stack([np.column_stack([f.get_positions(), f.get_velocities(), f.get_masses()])
                   for f in frames])
     try:
@@ -82,4 +98,5 @@ def from_ase(frames, *, targets="forces"):
     y = forces if targets == "forces" else forces / X[..., -1:]
     if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
         raise ValueError("the frames hold non-finite positions, velocities or forces.")
-    return X, y, list(ASE_FEATURE_NAMES)
+    names = list(ASE_FEATURE_NAMES)
+    return (X, y, names, box) if return_box else (X, y, names)

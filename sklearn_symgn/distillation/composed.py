@@ -167,7 +167,7 @@ class ComposedLaw(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin, Valida
     def _predict_chunk(self, inputs):
         x, (sender, receiver) = inputs.flatten(self.graph, self.position_columns)
         table, edge_names = edge_variables(x[receiver], x[sender], self.position_columns,
-                                           self.feature_names)
+                                           self.feature_names, self.graph.periodic_box())
         node_names = [f"{n}_i" for n in self.feature_names]
         rows = inputs.target_nodes()
         with np.errstate(all="ignore"):

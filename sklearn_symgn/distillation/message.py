@@ -230,7 +230,8 @@ class MessageDistiller(BaseDistiller):
         rng = self._fresh_rng()
         components, significance, share, selected = self._select(edges, spec)
         table, variables = edge_variables(edges.x_receiver, edges.x_sender,
-                                          spec.position_columns, spec.feature_names)
+                                          spec.position_columns, spec.feature_names,
+                                          spec.graph.periodic_box())
         quantile, fit_edges = self._fit_edges(selected, rng, verbose)
         form, transform, residual = resolve_message_form(
             self.message_form, selected, table, fit_edges, len(spec.position_columns), verbose
@@ -512,7 +513,8 @@ class MessageDistiller(BaseDistiller):
         """Target nodes' features, summed distilled messages, and the node-variable table."""
         positions, names = spec.position_columns, spec.feature_names
         x, (sender, receiver) = graphs.flatten(spec.graph, positions)
-        table, _ = edge_variables(x[receiver], x[sender], positions, names)
+        table, _ = edge_variables(x[receiver], x[sender], positions, names,
+                                  spec.graph.periodic_box())
         phi = np.column_stack([eq(table) for eq in edge_equations])
         sums = sum_at_receivers(phi, receiver, len(x))
         node_table, node_names = node_variables(sums, x, names)
@@ -590,7 +592,8 @@ def _pruned_profile(radial, equations, spec, subset, variables):
     dim = len(spec.position_columns)
     d, r = sympy.Symbol(variables[0]), sympy.Symbol(variables[dim])
     x, (sender, receiver) = subset.flatten(spec.graph, spec.position_columns)
-    table, _ = edge_variables(x[receiver], x[sender], spec.position_columns, spec.feature_names)
+    table, _ = edge_variables(x[receiver], x[sender], spec.position_columns, spec.feature_names,
+                              spec.graph.periodic_box())
     best = _graph_model(*equations, spec).refit(subset)
     floor = RESELECT_FLOOR * float(np.var(subset.node_targets()))
     limit = RESELECT_RATIO * max(best.loss_, floor)

@@ -96,7 +96,8 @@ class SymbolicGraphModel(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin,
     def _graph_tables(self, inputs):
         """Edge-variable table, receivers, node features and target rows of validated input."""
         x, (sender, receiver) = inputs.flatten(self.graph, self.position_columns)
-        table, _ = edge_variables(x[receiver], x[sender], self.position_columns, self.feature_names)
+        table, _ = edge_variables(x[receiver], x[sender], self.position_columns, self.feature_names,
+                                  self.graph.periodic_box())
         # column-major: each variable contiguous, as the equations read them
         return np.asfortranarray(table), receiver, x, inputs.target_nodes()
 
@@ -216,7 +217,8 @@ class SymbolicGraphModel(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin,
         edge_equations, node_equations = self._equations()
         return GraphEquationModule([eq.to_torch(dtype) for eq in edge_equations],
                                    [eq.to_torch(dtype) for eq in node_equations],
-                                   self.position_columns, len(self.feature_names))
+                                   self.position_columns, len(self.feature_names),
+                                   self.graph.periodic_box())
 
     def equations(self, digits=3):
         """All equations as printable lines (messages first, then node targets)."""

@@ -2,10 +2,12 @@
 
 import numpy as np
 
+from ..graphs.builders import minimum_image
+
 __all__ = ["edge_variables", "node_variables", "sum_at_receivers"]
 
 
-def edge_variables(x_receiver, x_sender, position_columns, feature_names):
+def edge_variables(x_receiver, x_sender, position_columns, feature_names, box=None):
     """Interpretable edge variables and their names.
 
     Parameters
@@ -14,6 +16,8 @@ def edge_variables(x_receiver, x_sender, position_columns, feature_names):
         Raw node features of receiver ``i`` and sender ``j``.
     position_columns : list of int
     feature_names : list of str
+    box : ndarray of shape (n_position_columns,), default=None
+        Periodic box lengths: the displacements are minimum images. ``None``: no periodicity.
 
     Returns
     -------
@@ -34,8 +38,9 @@ def edge_variables(x_receiver, x_sender, position_columns, feature_names):
     x_i = np.asarray(x_receiver, dtype=np.float64)
     x_j = np.asarray(x_sender, dtype=np.float64)
     cols, names = [], []
-    for p in position_columns:
-        cols.append(x_j[:, p] - x_i[:, p])
+    delta = minimum_image(x_j[:, list(position_columns)] - x_i[:, list(position_columns)], box)
+    for k, p in enumerate(position_columns):
+        cols.append(delta[:, k])
         names.append(f"d{feature_names[p]}")
     if position_columns:
         cols.append(np.sqrt(np.sum(np.square(cols), axis=0)))

@@ -1,5 +1,15 @@
 """Graph construction and input adapters."""
 
-from .builders import CompleteGraph, FixedGraph, GraphBuilder, KNNGraph, NoEdges, RadiusGraph
+from .builders import (
+    CompleteGraph,
+    FixedGraph,
+    GraphBuilder,
+    KNNGraph,
+    NoEdges,
+    Periodic,
+    RadiusGraph,
+    minimum_image,
+)
 
-__all__ = ["CompleteGraph", "FixedGraph", "GraphBuilder", "KNNGraph", "NoEdges", "RadiusGraph"]
+__all__ = ["CompleteGraph", "FixedGraph", "GraphBuilder", "KNNGraph", "NoEdges", "Periodic",
+           "RadiusGraph", "minimum_image"]

@@ -16,7 +16,8 @@ from sklearn.utils._param_validation import Interval
 
 from .._validation import ValidatedMixin
 
-__all__ = ["CompleteGraph", "FixedGraph", "GraphBuilder", "KNNGraph", "NoEdges", "RadiusGraph"]
+__all__ = ["CompleteGraph", "FixedGraph", "GraphBuilder", "KNNGraph", "NoEdges", "Periodic",
+           "RadiusGraph", "minimum_image", "pairwise_distances"]
 
 
 def _offset(template, batch_size, n_nodes):
@@ -48,8 +49,18 @@ class GraphBuilder(ValidatedMixin, BaseEstimator):
         """Raise ``ValueError`` if the builder cannot build graphs of ``n_nodes`` nodes."""
         self._validate_params()
 
-    def build(self, pos):  # pragma: no cover - abstract
-        raise NotImplementedError
+    def build(self, pos):
+        """Edge index ``(2, B * n)`` of ``B`` graphs from positions ``(B, n, d)``."""
+        return self.from_distances(pairwise_distances(pos))
+
+    def from_distances(self, dist):
+        """Edge index from the pairwise distances ``(B, n, n)`` of each graph (``inf`` on the
+        diagonal). Builders that do not look at positions build from the shape alone."""
+        return self.build(dist.new_zeros(*dist.shape[:2], 1))
+
+    def periodic_box(self):
+        """Box lengths of a periodic geometry (displacements are minimum images), or ``None``."""
+        return None
 
 
 class CompleteGraph(GraphBuilder):
@@ -129,10 +140,29 @@ class FixedGraph(GraphBuilder):
         return _offset(template, pos.shape[0], pos.shape[1])
 
 
-def _pairwise_distances(pos):
-    dist = torch.cdist(pos, pos)
+def pairwise_distances(pos, box=None):
+    """Distances ``(B, n, n)`` between the nodes of each graph, ``inf`` on the diagonal; with
+    ``box`` (lengths, one per coordinate), between minimum images."""
+    if box is None:
+        dist = torch.cdist(pos, pos)
+    else:
+        delta = minimum_image(pos[:, None, :, :] - pos[:, :, None, :], box)
+        dist = torch.linalg.vector_norm(delta, dim=-1)
     eye = torch.eye(pos.shape[1], dtype=torch.bool, device=pos.device)
     return dist.masked_fill(eye, float("inf"))
+
+
+def minimum_image(delta, box):
+    """Displacements ``delta`` (last axis: coordinates) wrapped to their minimum image in a
+    periodic box of lengths ``box`` (each component then within half a length); ``delta``
+    itself when ``box`` is ``None``. NumPy arrays and torch tensors alike."""
+    if box is None:
+        return delta
+    if isinstance(delta, torch.Tensor):
+        box = torch.as_tensor(box, dtype=delta.dtype, device=delta.device)
+        return delta - box * torch.round(delta / box)
+    box = np.asarray(box, dtype=np.float64)
+    return delta - box * np.round(delta / box)
 
 
 def _flatten_pairs(batch, receiver, sender, n_nodes):
@@ -153,11 +183,9 @@ class RadiusGraph(GraphBuilder):
     def __init__(self, radius):
         self.radius = radius
 
-    def build(self, pos):
-        batch, receiver, sender = torch.nonzero(
-            _pairwise_distances(pos) < self.radius, as_tuple=True
-        )
-        return _flatten_pairs(batch, receiver, sender, pos.shape[1])
+    def from_distances(self, dist):
+        batch, receiver, sender = torch.nonzero(dist < self.radius, as_tuple=True)
+        return _flatten_pairs(batch, receiver, sender, dist.shape[1])
 
 
 class KNNGraph(GraphBuilder):
@@ -174,10 +202,68 @@ class KNNGraph(GraphBuilder):
     def __init__(self, k):
         self.k = k
 
-    def build(self, pos):
-        batch_size, n_nodes = pos.shape[:2]
+    def from_distances(self, dist):
+        batch_size, n_nodes = dist.shape[:2]
         k = min(self.k, n_nodes - 1)
-        sender = torch.topk(_pairwise_distances(pos), k, dim=-1, largest=False).indices
-        batch = torch.arange(batch_size, device=pos.device)[:, None, None].expand_as(sender)
-        receiver = torch.arange(n_nodes, device=pos.device)[None, :, None].expand_as(sender)
+        sender = torch.topk(dist, k, dim=-1, largest=False).indices
+        batch = torch.arange(batch_size, device=dist.device)[:, None, None].expand_as(sender)
+        receiver = torch.arange(n_nodes, device=dist.device)[None, :, None].expand_as(sender)
         return _flatten_pairs(batch.reshape(-1), receiver.reshape(-1), sender.reshape(-1), n_nodes)
+
+
+class Periodic(GraphBuilder):
+    """A builder in a periodic box: neighbours and displacements by the minimum image.
+
+    Wraps another builder (``RadiusGraph``, ``KNNGraph``, ...): it chooses neighbours from the
+    distances between nearest periodic images, and the network, the distilled equations and
+    the metrics read each displacement ``x_j - x_i`` as its minimum image (each component
+    within half a box length), as molecular-dynamics codes do. The box is orthorhombic, with
+    the positions in any image (wrapped or not). With a cut-off, keep it below half the
+    shortest box length, or pairs with several images within reach keep the nearest one only.
+
+    Parameters
+    ----------
+    builder : graph builder
+        Chooses the edges from the minimum-image distances.
+    box : array-like of shape (n_position_columns,)
+        Box length along each position column, in the units of the positions.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_symgn.graphs import Periodic, RadiusGraph
+    >>> pos = torch.tensor([[[0.5, 0.0], [9.5, 0.0], [5.0, 0.0]]])  # 1 apart across the wall
+    >>> Periodic(RadiusGraph(1.5), box=[10.0, 10.0]).build(pos).tolist()
+    [[1, 0], [0, 1]]
+    """
+
+    _parameter_constraints = {"builder": [GraphBuilder], "box": ["array-like"]}
+
+    def __init__(self, builder, box):
+        self.builder = builder
+        self.box = box
+
+    @property
+    def static(self):
+        return self.builder.static
+
+    def check(self, n_nodes):
+        super().check(n_nodes)
+        box = np.asarray(self.box, dtype=np.float64) if np.ndim(self.box) == 1 else None
+        if box is None or not box.size or not np.all(np.isfinite(box) & (box > 0)):
+            raise ValueError("box must be a 1-D array of positive, finite box lengths, one per "
+                             f"position column; got {self.box!r}.")
+        self.builder.check(n_nodes)
+
+    def build(self, pos):
+        box = self.periodic_box()
+        if pos.shape[-1] != len(box):
+            raise ValueError(f"box has {len(box)} lengths but the graphs have {pos.shape[-1]} "
+                             "position columns; give one length per position column.")
+        return self.builder.from_distances(pairwise_distances(pos, box))
+
+    def from_distances(self, dist):
+        return self.builder.from_distances(dist)
+
+    def periodic_box(self):
+        return np.asarray(self.box, dtype=np.float64)

@@ -3,6 +3,7 @@
 import torch
 from torch_geometric.nn import MessagePassing
 
+from ..graphs.builders import minimum_image
 from .generated import remove_generated_sources
 from .mlp import make_mlp, reset_mlps
 from .network import ScaledGraphModule
@@ -39,6 +40,9 @@ class HamiltonianLayer(MessagePassing):
         Hidden widths of both MLPs.
     activation : str, default="softplus"
         Non-linearity; a smooth one, since forces are derivatives of the MLPs.
+    box : sequence of float, default=None
+        Periodic box lengths in the layer's input units, one per position column: pair
+        distances are between minimum images. ``None``: no periodicity.
 
     Shapes
     ------
@@ -48,9 +52,11 @@ class HamiltonianLayer(MessagePassing):
     """
 
     def __init__(self, n_features, position_columns, momentum_columns, hidden_layer_sizes,
-                 activation="softplus"):
+                 activation="softplus", box=None):
         super().__init__(aggr="add")
         remove_generated_sources(self)
+        box = None if box is None else torch.as_tensor(box, dtype=torch.float32)
+        self.register_buffer("box", box, persistent=False)
         positions = torch.as_tensor(list(position_columns), dtype=torch.long)
         momenta = torch.as_tensor(list(momentum_columns), dtype=torch.long)
         mask = torch.ones(n_features, dtype=torch.bool)
@@ -69,6 +75,8 @@ class HamiltonianLayer(MessagePassing):
     def __setstate__(self, state):
         super().__setstate__(state)  # PyG generates the templates again when unpickling
         remove_generated_sources(self)
+        if "box" not in self._buffers:  # pickled before periodic boxes existed
+            self.register_buffer("box", None, persistent=False)
 
     def reset_parameters(self):
         super().reset_parameters()
@@ -92,7 +100,7 @@ class HamiltonianLayer(MessagePassing):
         return -grad / mass[:, None], energies
 
     def edge_update(self, q_i, q_j, o_i, o_j):
-        r = torch.linalg.vector_norm(q_j - q_i, dim=-1, keepdim=True)
+        r = torch.linalg.vector_norm(minimum_image(q_j - q_i, self.box), dim=-1, keepdim=True)
         return self.pair_energy(r, o_i, o_j)
 
     def message(self, energy):

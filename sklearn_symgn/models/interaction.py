@@ -3,6 +3,7 @@
 import torch
 from torch_geometric.nn import MessagePassing
 
+from ..graphs.builders import minimum_image
 from .generated import remove_generated_sources
 from .mlp import make_mlp, reset_mlps
 from .strategies import Standard
@@ -53,6 +54,9 @@ class InteractionLayer(MessagePassing):
         Non-position receiver columns the edge model sees (``"relative"`` only); ``None``: all.
     node_columns : sequence of int, default=None
         Node-feature columns the node model sees besides the summed messages; ``None``: all.
+    box : sequence of float, default=None
+        Periodic box lengths in the layer's input units, one per position column: the
+        displacements are minimum images. ``None``: no periodicity.
 
     Shapes
     ------
@@ -74,9 +78,12 @@ class InteractionLayer(MessagePassing):
         strategy=None,
         receiver_columns=None,
         node_columns=None,
+        box=None,
     ):
         super().__init__(aggr="add")
         remove_generated_sources(self)
+        box = None if box is None else torch.as_tensor(box, dtype=torch.float32)
+        self.register_buffer("box", box, persistent=False)
         self.edge_features = edge_features
         self.strategy = Standard() if strategy is None else strategy
         self.message_dim = message_dim
@@ -107,6 +114,8 @@ class InteractionLayer(MessagePassing):
     def __setstate__(self, state):
         super().__setstate__(state)  # PyG generates the templates again when unpickling
         remove_generated_sources(self)
+        if "box" not in self._buffers:  # pickled before periodic boxes existed
+            self.register_buffer("box", None, persistent=False)
 
     def reset_parameters(self):
         super().reset_parameters()
@@ -123,7 +132,7 @@ class InteractionLayer(MessagePassing):
         """Edge-model inputs :math:`\\mathbf{e}_{ij}` from receiver and sender features."""
         if self.edge_features == "absolute":
             return torch.cat([x_i, x_j], dim=-1)
-        delta = x_j[:, self.positions] - x_i[:, self.positions]
+        delta = minimum_image(x_j[:, self.positions] - x_i[:, self.positions], self.box)
         r = torch.linalg.vector_norm(delta, dim=-1, keepdim=True)
         return torch.cat([delta, r, x_i[:, self.receiver_others], x_j[:, self.others]], dim=-1)
 

@@ -6,6 +6,8 @@ import operator
 import sympy
 import torch
 
+from ..graphs.builders import minimum_image
+
 __all__ = ["EquationModule", "GraphEquationModule"]
 
 
@@ -182,6 +184,8 @@ class GraphEquationModule(torch.nn.Module):
         Coordinate columns of ``x``.
     n_features : int
         Columns of ``x``.
+    box : sequence of float, default=None
+        Periodic box lengths (one per position column): displacements are minimum images.
 
     Examples
     --------
@@ -196,8 +200,9 @@ class GraphEquationModule(torch.nn.Module):
             [-4.]], dtype=torch.float64, grad_fn=<StackBackward0>)
     """
 
-    def __init__(self, edge_modules, node_modules, position_columns, n_features):
+    def __init__(self, edge_modules, node_modules, position_columns, n_features, box=None):
         super().__init__()
+        self.box = None if box is None else [float(b) for b in box]
         self.edge_modules = torch.nn.ModuleList(edge_modules)
         self.node_modules = torch.nn.ModuleList(node_modules)
         self.position_columns = [int(p) for p in position_columns]
@@ -209,7 +214,8 @@ class GraphEquationModule(torch.nn.Module):
         x_i, x_j = x[receiver], x[sender]
         columns = []
         if self.position_columns:
-            d = x_j[:, self.position_columns] - x_i[:, self.position_columns]
+            d = minimum_image(x_j[:, self.position_columns] - x_i[:, self.position_columns],
+                              self.box)
             columns += [d, torch.linalg.vector_norm(d, dim=1, keepdim=True)]
         for c in range(self.n_features):
             if c not in self.position_columns:
