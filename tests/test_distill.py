@@ -580,10 +580,11 @@ def test_refitted_equations_keep_their_front_and_another_row_changes_predictions
         np.testing.assert_allclose(out, expected, rtol=1e-6, atol=1e-9)
 
 
-def _r2_law_candidates(rows, chosen, velocity_bias=0.0):
+def _r2_law_candidates(rows, chosen, velocity_bias=0.0, exponent=None):
     """Message and node equations of an r2 law whose radial front holds ``rows`` (expressions
     of r and m_j), the row ``chosen`` selected, and the graphs to refit them on (with
-    ``velocity_bias`` times each body's velocity added to its accelerations)."""
+    ``velocity_bias`` times each body's velocity added to its accelerations; with
+    ``exponent``, accelerations of the unsoftened ``m_j dx / r**exponent`` instead)."""
     from sklearn_symgn.distillation.base import NetworkSpec
     from sklearn_symgn.distillation.central import central_equations
     from sklearn_symgn.graphs.inputs import to_graph_input
@@ -591,6 +592,11 @@ def _r2_law_candidates(rows, chosen, velocity_bias=0.0):
     X, y, names = make_nbody("r2", n_samples=100, min_distance=0.5, random_state=0,
                              return_feature_names=True)
     y = y + velocity_bias * X[..., 2:4]
+    if exponent is not None:
+        d = X[:, None, :, :2] - X[:, :, None, :2]  # [s, i, j] = x_j - x_i
+        r = np.linalg.norm(d, axis=-1)
+        r = np.where(r == 0, np.inf, r)
+        y = np.sum(X[:, None, :, -1:] * d / r[..., None] ** exponent, axis=2)
     _, variables = edge_variables(X[0], X[0], [0, 1], names)
     radial = Equation("g", variables[2:], [5 + 2 * k for k in range(len(rows))],
                       [1.1e-7 - 1e-8 * k for k in range(len(rows))],
@@ -633,6 +639,36 @@ def test_a_chosen_row_is_kept_when_a_longer_one_is_not_clearly_better():
     radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=0)
     edges, _ = _reselected(radial, equations, spec, graphs, variables)
     assert edges is equations[0]
+
+
+def test_small_terms_of_the_chosen_profile_are_pruned_on_the_targets():
+    """A term that pays nothing on the targets goes (the law then reads as the simulator's);
+    the softening, small too but paying, stays."""
+    from sklearn_symgn.distillation.message import _pruned_profile
+
+    rows = ["-0.0224*m_j/(r*(r + 0.02))", "-0.0224*(m_j - 1.3e-5*r**2)/(r*(r + 0.02))"]
+    radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=1)
+    edges, _ = _pruned_profile(radial, equations, spec, graphs, variables)
+    numerator, denominator = sympy.fraction(sympy.together(edges[0].expression))
+    assert len(sympy.Add.make_args(sympy.expand(numerator))) == 1  # the r**2 term is gone
+    assert len(sympy.Add.make_args(sympy.expand(denominator))) == 2  # (r + 0.0203) stays
+
+
+def test_fractional_exponents_that_do_not_pay_become_whole():
+    """A profile ``dx/r**2.97`` on the targets of an exact ``dx/r**3`` law becomes
+    ``dx/r**3``; on a law whose exponent is 2.96 the targets keep it fractional."""
+    from sklearn_symgn.distillation.message import _pruned_profile
+
+    rows = ["-0.0224*m_j/(r*(r + 0.02))", "-0.0224*m_j/r**1.97"]
+    radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=1, exponent=3)
+    edges, _ = _pruned_profile(radial, equations, spec, graphs, variables)
+    exponents = {float(p.exp) for p in edges[0].expression.atoms(sympy.Pow)}
+    assert exponents == {-3.0}, edges[0].expression  # 1/r**2 of the row times dx/r
+    radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=1,
+                                                                    exponent=2.96)
+    edges, _ = _pruned_profile(radial, equations, spec, graphs, variables)
+    exponents = {float(p.exp) for p in edges[0].expression.atoms(sympy.Pow)}
+    assert len(exponents) == 1 and abs(exponents.pop() + 2.96) < 1e-3
 
 
 def test_equations_refuse_to_predict_nan_where_two_nodes_coincide():

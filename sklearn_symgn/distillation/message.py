@@ -60,6 +60,8 @@ RESELECT_FLOOR = 1e-9
 #: Terms of the radial profile's numerator or denominator at most this share of their sum on
 #: every edge are tried for removal once the row is chosen (:func:`_pruned_profile`).
 PRUNE_SHARE = 0.05
+#: Exponents of the radial profile this close to a whole number are tried rounded to it.
+EXPONENT_SNAP = 0.1
 #: A composed law whose target loss, refitted, exceeds this fraction of the targets' variance
 #: is not exact: the radial profile is searched again with ``extra_operators``. Exact laws of
 #: the N-body benchmark stay below 4e-10 (round-off of the simulator's own softening); a
@@ -580,15 +582,18 @@ def _reselected(radial, equations, spec, subset, variables):
 
 
 def _pruned_profile(radial, equations, spec, subset, variables):
-    """The radial profile without the small terms that do not pay on the targets.
+    """The radial profile without the small terms that do not pay on the targets, and with
+    whole exponents where a fractional one does not pay either.
 
     A row chosen on the targets can carry terms of no consequence (L1 r2-2:
-    ``dx (m_j - 1.34e-5 r² - 2.71e-7 r) / (r² (r + 0.0203))``). Each additive term of the
+    ``dx (m_j - 1.34e-5 r² - 2.71e-7 r) / (r² (r + 0.0203))``), and a search with ``pow`` finds
+    ``-23.5/r**6.96 + 47.5/r**13`` for Lennard-Jones. Candidates: each additive term of the
     profile's numerator or denominator that is small where the law acts (at most
-    :data:`PRUNE_SHARE` of its sum on every edge of ``subset``) is a candidate; greedily, the
-    candidate whose removal (constants refitted) loses least is removed while the loss stays
-    within :data:`RESELECT_RATIO` of the loss before any removal (or of
-    :data:`RESELECT_FLOOR` of the targets' variance, round-off)."""
+    :data:`PRUNE_SHARE` of its sum on every edge of ``subset``) removed, and every exponent
+    within :data:`EXPONENT_SNAP` of a whole number rounded to it. Greedily, the candidate that
+    loses least (constants refitted) replaces the profile while the loss stays within
+    :data:`RESELECT_RATIO` of the loss before any change (or of :data:`RESELECT_FLOOR` of the
+    targets' variance, round-off)."""
     dim = len(spec.position_columns)
     d, r = sympy.Symbol(variables[0]), sympy.Symbol(variables[dim])
     x, (sender, receiver) = subset.flatten(spec.graph, spec.position_columns)
@@ -600,7 +605,7 @@ def _pruned_profile(radial, equations, spec, subset, variables):
     while True:
         profile = sympy.cancel(best.edge_equations_[0].expression * r / d)
         trials = []
-        for smaller in _without_small_terms(profile, table, variables):
+        for smaller in _simpler_profiles(profile, table, variables):
             row = radial.with_chosen(smaller, expression_size(smaller))
             trial = _graph_model(central_equations(row, variables, dim),
                                  best.node_equations_, spec).refit(subset)
@@ -611,9 +616,13 @@ def _pruned_profile(radial, equations, spec, subset, variables):
         best = trial
 
 
-def _without_small_terms(profile, table, variables):
-    """``profile`` with one small additive term of its numerator or denominator removed, for
-    each such term (at most :data:`PRUNE_SHARE` of the sum it belongs to on every row)."""
+def _simpler_profiles(profile, table, variables):
+    """``profile`` with its exponents near whole numbers rounded (when it has any), and with
+    one small additive term of its numerator or denominator removed, for each such term (at
+    most :data:`PRUNE_SHARE` of the sum it belongs to on every row)."""
+    swaps = {p: p.base ** round(float(p.exp)) for p in profile.atoms(sympy.Pow)
+             if p.exp.is_Float and abs(float(p.exp) - round(float(p.exp))) <= EXPONENT_SNAP}
+    whole = [profile.xreplace(swaps)] if swaps else []
     numerator, denominator = sympy.fraction(sympy.together(profile))
     symbols = [sympy.Symbol(v) for v in variables]
     out = []
@@ -628,7 +637,7 @@ def _without_small_terms(profile, table, variables):
                 share = np.abs(_values(term, symbols, table)) / total
                 if np.all(np.isfinite(share)) and share.max() <= PRUNE_SHARE:
                     out.append(rebuild(part - term))
-    return out
+    return whole + out
 
 
 def _values(expr, symbols, table):
