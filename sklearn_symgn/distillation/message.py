@@ -25,7 +25,7 @@ from ..symbolic import SymbolicBackend
 from ..symbolic.parsimony import expression_size, holdout_losses, prune_terms
 from .base import BaseDistiller, timed_search
 from .central import MESSAGE_FORMS, central_equations, radial_profile, resolve_message_form
-from .composed import ComposedLaw
+from .composed import ComposedLaw, PairSum
 from .model import SymbolicGraphModel
 from .node_law import VectorLayout, component_equations
 from .results import MessageDistillation
@@ -62,6 +62,9 @@ RESELECT_FLOOR = 1e-9
 PRUNE_SHARE = 0.05
 #: Exponents of the radial profile this close to a whole number are tried rounded to it.
 EXPONENT_SNAP = 0.1
+#: A function of a grown law (``exp``, ...) whose values depart from a straight line of its
+#: argument by at most this share of their range is an expansion, not a law: not kept.
+LINEAR_FUNCTION = 0.01
 #: A composed law whose target loss, refitted, exceeds this fraction of the targets' variance
 #: is not exact: the radial profile is searched again with ``extra_operators``. Exact laws of
 #: the N-body benchmark stay below 4e-10 (round-off of the simulator's own softening); a
@@ -444,7 +447,8 @@ class MessageDistiller(BaseDistiller):
         candidate = _pruned_profile(other, _reselected(
             other, (first.edge_equations_, first.node_equations_), spec, subset, variables),
             spec, subset, variables)
-        if _graph_model(*candidate, spec).refit(subset).loss_ <= exact:
+        if (_graph_model(*candidate, spec).refit(subset).loss_ <= exact
+                and not _acts_linearly(candidate[0][0].expression, spec, subset, variables)):
             return candidate, other, added  # only an exact law earns the extra operators
         return kept, radial, ()
 
@@ -614,6 +618,29 @@ def _pruned_profile(radial, equations, spec, subset, variables):
         if trial is None or not trial.loss_ <= limit:
             return best.edge_equations_, best.node_equations_
         best = trial
+
+
+def _acts_linearly(expression, spec, subset, variables):
+    """True when a function of ``expression`` (``exp``, ``log``, ...) is a straight line of its
+    argument over the edges of ``subset`` (within :data:`LINEAR_FUNCTION` of its range): an
+    expansion standing in for another law, not a law of that function (L1 r2-3 gave
+    ``8305 (exp(0.00012 m_j/r²) - exp(2.46e-6 m_j/r³)) ...`` for a softened ``1/r²``; the
+    cluster's ``exp(-2 r)`` spans a factor of 25 over its pairs)."""
+    x, (sender, receiver) = subset.flatten(spec.graph, spec.position_columns)
+    table, _ = edge_variables(x[receiver], x[sender], spec.position_columns, spec.feature_names,
+                              spec.graph.periodic_box())
+    symbols = [sympy.Symbol(v) for v in variables]
+    for atom in expression.atoms(sympy.Function):
+        if len(atom.args) != 1 or isinstance(atom, PairSum):
+            continue
+        with np.errstate(all="ignore"):
+            u, v = _values(atom.args[0], symbols, table), _values(atom, symbols, table)
+        if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))) or np.ptp(v) == 0:
+            continue
+        line = np.polyval(np.polyfit(u, v, 1), u) if np.ptp(u) > 0 else np.full_like(v, v[0])
+        if np.max(np.abs(v - line)) <= LINEAR_FUNCTION * np.ptp(v):
+            return True
+    return False
 
 
 def _simpler_profiles(profile, table, variables):
