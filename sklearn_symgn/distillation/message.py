@@ -65,6 +65,10 @@ EXPONENT_SNAP = 0.1
 #: A function of a grown law (``exp``, ...) whose values depart from a straight line of its
 #: argument by at most this share of their range is an expansion, not a law: not kept.
 LINEAR_FUNCTION = 0.01
+#: SymPy's names of the operators that are functions in a parsed law (others, e.g. ``sqrt``,
+#: become powers and are reported as added whenever the law of their search is kept).
+FUNCTION_NAMES = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tanh": "tanh",
+                  "floor": "floor", "ceil": "ceiling"}
 #: A composed law whose target loss, refitted, exceeds this fraction of the targets' variance
 #: is not exact: the radial profile is searched again with ``extra_operators``. Exact laws of
 #: the N-body benchmark stay below 4e-10 (round-off of the simulator's own softening); a
@@ -447,9 +451,14 @@ class MessageDistiller(BaseDistiller):
         candidate = _pruned_profile(other, _reselected(
             other, (first.edge_equations_, first.node_equations_), spec, subset, variables),
             spec, subset, variables)
+        law = candidate[0][0].expression
         if (_graph_model(*candidate, spec).refit(subset).loss_ <= exact
-                and not _acts_linearly(candidate[0][0].expression, spec, subset, variables)):
-            return candidate, other, added  # only an exact law earns the extra operators
+                and not _acts_linearly(law, spec, subset, variables)):
+            # only an exact law earns the extra operators; those it does not read are not added
+            functions = {atom.func.__name__ for atom in law.atoms(sympy.Function)}
+            used = tuple(op for op in added
+                         if FUNCTION_NAMES.get(op, op) in functions or op not in FUNCTION_NAMES)
+            return candidate, other, used
         return kept, radial, ()
 
     def _refitted(self, model, subset, rng, messages):
