@@ -56,7 +56,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
     kl_strength : float, default=0.01
         Weight of the KL penalty (``"kl"`` only). The paper's weight 1 kept the network from
         learning within a CPU budget; the user guide has the measurements.
-    hidden_layer_sizes : tuple of int, default=(64, 64, 64)
+    hidden_layer_sizes : tuple of int, default=(128, 128, 128)
         Hidden widths of the edge and node MLPs (the paper: ``(300, 300, 300)``).
     activation : {"relu", "silu", "tanh", "softplus"}, default="relu"
         Non-linearity of both MLPs.
@@ -97,11 +97,11 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         paper's augmentation uses 3 with absolute edge features).
     max_epochs : int or "auto", default="auto"
         Training epochs (one-cycle learning-rate schedule over all of them). ``"auto"``: as
-        many as give 7,500 optimiser steps (``AUTO_STEPS``), between 20 and 1,000 epochs —
-        the budget with which the N-body benchmark recovers its laws from 12,000 graphs
-        (40 epochs there; 120 for 4,000 graphs). The number used is ``max_epochs_``. Smoke
-        runs need far fewer.
-    batch_size : int, default=64
+        many as give 24,000 optimiser steps (``AUTO_STEPS``), between 20 and 1,000 epochs —
+        the budget with which the N-body benchmark recovers its laws from 30,000 graphs
+        (about 100 epochs there; about 600 for 5,000 graphs). The number used is
+        ``max_epochs_``. Smoke runs need far fewer.
+    batch_size : int, default=128
         Graphs per training batch.
     predict_batch_size : int or "auto", default="auto"
         Graphs per batch when predicting (and scoring validation graphs). ``"auto"``: as many
@@ -224,11 +224,6 @@ class SymbolicGNRegressor(BaseGraphRegressor):
     (200, 4, 2)
     """
 
-    #: Optimiser steps of ``max_epochs="auto"``: the budget with which the N-body benchmark
-    #: recovers its laws in under a minute on 2 cores (40 epochs of 12,000 graphs in batches
-    #: of 64: 7,520 steps; ``benchmarks/bench_time_to_law.py``).
-    AUTO_STEPS = 7_500
-
     _parameter_constraints = {
         **BaseGraphRegressor._parameter_constraints,
         "regularization": [StrOptions(set(STRATEGIES))],
@@ -252,7 +247,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         message_dim=None,
         l1_strength=0.3,
         kl_strength=0.01,
-        hidden_layer_sizes=(64, 64, 64),
+        hidden_layer_sizes=(128, 128, 128),
         activation="relu",
         edge_features="relative",
         receiver_columns="auto",
@@ -262,7 +257,7 @@ class SymbolicGNRegressor(BaseGraphRegressor):
         position_columns=None,
         translation_std=0.0,
         max_epochs="auto",
-        batch_size=64,
+        batch_size=128,
         predict_batch_size="auto",
         lr=3e-3,
         weight_decay=1e-8,
