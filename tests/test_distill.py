@@ -613,13 +613,13 @@ def _r2_law_candidates(rows, chosen, velocity_bias=0.0, exponent=None):
 
 
 def test_a_front_row_that_the_targets_prefer_replaces_the_chosen_one():
-    from sklearn_symgn.distillation.message import _reselected
+    from sklearn_symgn.distillation.radial import reselected
 
     # messages could not tell the simulator's softened 1/r'^2 (r' = r + 0.01) from 1/r^2; the
     # refit on the targets can
     rows = ["-0.0224*m_j/r**2", "0.036*m_j/(r*(-1.57*r - 0.034))"]
     radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=0)
-    edges, nodes = _reselected(radial, equations, spec, graphs, variables)
+    edges, nodes = reselected(radial, equations, spec, graphs, variables)
     assert sympy.Symbol("r") in edges[0].expression.free_symbols
     denominator = sympy.fraction(sympy.together(edges[0].expression))[1]
     assert len(sympy.Add.make_args(sympy.expand(denominator))) == 2  # the softened row
@@ -632,23 +632,23 @@ def test_a_front_row_that_the_targets_prefer_replaces_the_chosen_one():
 
 
 def test_a_chosen_row_is_kept_when_a_longer_one_is_not_clearly_better():
-    from sklearn_symgn.distillation.message import _reselected
+    from sklearn_symgn.distillation.radial import reselected
 
     # the longer row adds a term worth nothing on the targets: the chosen row stays
     rows = ["-0.0224*m_j/(r*(r + 0.02))", "-0.0224*m_j/(r*(r + 0.02)) + 1e-7*r"]
     radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=0)
-    edges, _ = _reselected(radial, equations, spec, graphs, variables)
+    edges, _ = reselected(radial, equations, spec, graphs, variables)
     assert edges is equations[0]
 
 
 def test_small_terms_of_the_chosen_profile_are_pruned_on_the_targets():
     """A term that pays nothing on the targets goes (the law then reads as the simulator's);
     the softening, small too but paying, stays."""
-    from sklearn_symgn.distillation.message import _pruned_profile
+    from sklearn_symgn.distillation.radial import pruned_profile
 
     rows = ["-0.0224*m_j/(r*(r + 0.02))", "-0.0224*(m_j - 1.3e-5*r**2)/(r*(r + 0.02))"]
     radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=1)
-    edges, _ = _pruned_profile(radial, equations, spec, graphs, variables)
+    edges, _ = pruned_profile(radial, equations, spec, graphs, variables)
     numerator, denominator = sympy.fraction(sympy.together(edges[0].expression))
     assert len(sympy.Add.make_args(sympy.expand(numerator))) == 1  # the r**2 term is gone
     assert len(sympy.Add.make_args(sympy.expand(denominator))) == 2  # (r + 0.0203) stays
@@ -657,16 +657,16 @@ def test_small_terms_of_the_chosen_profile_are_pruned_on_the_targets():
 def test_fractional_exponents_that_do_not_pay_become_whole():
     """A profile ``dx/r**2.97`` on the targets of an exact ``dx/r**3`` law becomes
     ``dx/r**3``; on a law whose exponent is 2.96 the targets keep it fractional."""
-    from sklearn_symgn.distillation.message import _pruned_profile
+    from sklearn_symgn.distillation.radial import pruned_profile
 
     rows = ["-0.0224*m_j/(r*(r + 0.02))", "-0.0224*m_j/r**1.97"]
     radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=1, exponent=3)
-    edges, _ = _pruned_profile(radial, equations, spec, graphs, variables)
+    edges, _ = pruned_profile(radial, equations, spec, graphs, variables)
     exponents = {float(p.exp) for p in edges[0].expression.atoms(sympy.Pow)}
     assert exponents == {-3.0}, edges[0].expression  # 1/r**2 of the row times dx/r
     radial, equations, spec, graphs, variables = _r2_law_candidates(rows, chosen=1,
                                                                     exponent=2.96)
-    edges, _ = _pruned_profile(radial, equations, spec, graphs, variables)
+    edges, _ = pruned_profile(radial, equations, spec, graphs, variables)
     exponents = {float(p.exp) for p in edges[0].expression.atoms(sympy.Pow)}
     assert len(exponents) == 1 and abs(exponents.pop() + 2.96) < 1e-3
 
@@ -709,15 +709,15 @@ def test_composed_law_prints_each_sum_with_its_leading_constant_in_front():
 
 
 def test_rows_in_other_variables_than_the_chosen_one_are_not_candidates():
-    from sklearn_symgn.distillation.message import _reselected
+    from sklearn_symgn.distillation.radial import reselected
 
     # the longer row reads the receiver's velocity, which the targets reward (a bias stands
     # for the network's noise): a pair law of positions and masses does not gain a velocity
     rows = ["-0.0224*m_j/r**2", "0.036*m_j/(r*(-1.57*r - 0.034)) + 0.01*vx_i"]
     radial, equations, spec, graphs, variables = _r2_law_candidates(rows, 0, velocity_bias=0.05)
-    edges, _ = _reselected(radial, equations, spec, graphs, variables)
+    edges, _ = reselected(radial, equations, spec, graphs, variables)
     assert edges is equations[0]
     # a term in another variable that the refit drives to zero is no objection
     radial, equations, spec, graphs, variables = _r2_law_candidates(rows, 0)
-    edges, _ = _reselected(radial, equations, spec, graphs, variables)
+    edges, _ = reselected(radial, equations, spec, graphs, variables)
     assert edges[0].expression.free_symbols == {*sympy.symbols("dx r m_j")}

@@ -78,12 +78,12 @@ def test_extra_operators_are_validated():
 def test_a_function_that_acts_as_a_straight_line_is_an_expansion():
     """``exp`` of a tiny argument (an expansion standing in for a softened power law) acts
     linearly over the pairs; the cluster's ``exp(-2 r)`` does not."""
-    from sklearn_symgn.distillation.message import _acts_linearly
+    from sklearn_symgn.distillation.radial import acts_linearly
 
     graphs, _, spec, _, _ = _cluster_messages(n_samples=20)
     variables = ["dx", "dy", "dz", "r", "vx_i", "vx_j", "vy_i", "vy_j", "vz_i", "vz_j"]
     dx, r = sympy.symbols("dx r")
     expansion = 8305 * dx * (sympy.exp(0.00012 / r**2) - sympy.exp(2.46e-6 / r**3)) / r
-    assert _acts_linearly(expansion, spec, graphs, variables)
-    assert not _acts_linearly(20 * dx * (r - 1) * sympy.exp(-2 * r) / r, spec, graphs, variables)
-    assert not _acts_linearly(dx / r**3, spec, graphs, variables)  # no function at all
+    assert acts_linearly(expansion, spec, graphs, variables)
+    assert not acts_linearly(20 * dx * (r - 1) * sympy.exp(-2 * r) / r, spec, graphs, variables)
+    assert not acts_linearly(dx / r**3, spec, graphs, variables)  # no function at all
