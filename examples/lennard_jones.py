@@ -18,6 +18,7 @@ import argparse
 import time
 
 import numpy as np
+import sympy
 
 from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
 from sklearn_symgn.datasets import from_ase
@@ -85,11 +86,12 @@ def main(argv=None):
     start = time.perf_counter()
     model.distill(X, y)
     print(f"distilled in {time.perf_counter() - start:.1f} s:\n{model.composed_law_}")
-    if model.pair_force_ is not None:
-        import sympy
-
+    # the targets are forces: the pair term of the composed law is the pair force itself
+    # (pair_force_ multiplies by the receiver's mass, for acceleration targets)
+    pair = model.composed_law_.pair_terms()[0]
+    if pair is not None and pair.free_symbols <= set(sympy.symbols("dx r")):
         dx, r = sympy.symbols("dx r")
-        radial = sympy.simplify(model.pair_force_[0] / dx)  # F . (x_j - x_i) / r**2
+        radial = sympy.simplify(pair / dx)  # F . (x_j - x_i) / r**2
         print(f"pair force along x_i - x_j: {sympy.nsimplify(-radial * r, tolerance=1e-3)}"
               f"  (Lennard-Jones: 24*(2/r**13 - 1/r**7))")
         grid = np.linspace(0.95, 2.5, 50)
