@@ -87,3 +87,13 @@ def test_a_function_that_acts_as_a_straight_line_is_an_expansion():
     assert acts_linearly(expansion, spec, graphs, variables)
     assert not acts_linearly(20 * dx * (r - 1) * sympy.exp(-2 * r) / r, spec, graphs, variables)
     assert not acts_linearly(dx / r**3, spec, graphs, variables)  # no function at all
+
+
+def test_added_operators_are_those_the_kept_law_reads():
+    """A grown search whose kept law reads no ``exp`` adds nothing; powers (``sqrt``) count."""
+    from sklearn_symgn.distillation.radial import operators_read
+
+    dx, r = sympy.symbols("dx r")
+    assert operators_read(dx / (r * (r + 0.01)), ("exp",)) == ()
+    assert operators_read(dx * sympy.exp(-2 * r), ("exp", "log")) == ("exp",)
+    assert operators_read(dx * sympy.sqrt(r), ("sqrt",)) == ("sqrt",)
