@@ -17,7 +17,7 @@ from ..base import GraphScoreMixin
 from ..graphs.inputs import CHUNK_PAIRS, to_graph_input
 from ..symbolic import round_constants
 from .display import EquationsDisplayMixin
-from .variables import edge_variables, inertial_mass_column, sum_at_receivers
+from .variables import graph_edge_table, inertial_mass_column, lambdified, sum_at_receivers
 
 __all__ = ["ComposedLaw", "PairSum", "compose"]
 
@@ -165,9 +165,9 @@ class ComposedLaw(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin, Valida
         return inputs.shape_output(pred, tuple(self.node_target_shape))
 
     def _predict_chunk(self, inputs):
-        x, (sender, receiver) = inputs.flatten(self.graph, self.position_columns)
-        table, edge_names = edge_variables(x[receiver], x[sender], self.position_columns,
-                                           self.feature_names, self.graph.periodic_box())
+        x, receiver, table, edge_names = graph_edge_table(inputs, self.graph,
+                                                          self.position_columns,
+                                                          self.feature_names)
         node_names = [f"{n}_i" for n in self.feature_names]
         rows = inputs.target_nodes()
         with np.errstate(all="ignore"):
@@ -281,20 +281,10 @@ def _evaluate(expr, table, edge_names, receiver, x, node_names):
     dummies = [sympy.Dummy(f"s{k}") for k in range(len(sums))]
     columns = []
     for term in sums:
-        values = _lambdified(term.args[0], edge_names)(table)
+        values = lambdified(term.args[0], edge_names)(table)
         columns.append(sum_at_receivers(values[:, None], receiver, len(x))[:, 0])
     outer = expr.xreplace(dict(zip(sums, dummies)))
     symbols = [sympy.Symbol(n) for n in node_names] + dummies
     function = sympy.lambdify(symbols, outer, modules="numpy")
     out = function(*x.T, *columns)
     return np.broadcast_to(np.asarray(out, dtype=np.float64), (len(x),))
-
-
-def _lambdified(expr, names):
-    function = sympy.lambdify([sympy.Symbol(n) for n in names], expr, modules="numpy")
-
-    def call(table):
-        out = function(*table.T)
-        return np.broadcast_to(np.asarray(out, dtype=np.float64), (table.shape[0],))
-
-    return call

@@ -36,7 +36,7 @@ from .radial import (
     reselected,
 )
 from .results import MessageDistillation
-from .variables import edge_variables, node_variables, sum_at_receivers
+from .variables import edge_variables, graph_edge_table, node_variables, sum_at_receivers
 
 __all__ = ["HEAVY_TAIL_RATIO", "VECTOR_R2", "MessageDistiller"]
 
@@ -264,7 +264,7 @@ class MessageDistiller(BaseDistiller):
                                           targets, rng, node_backend)
             if radial is not None:  # the profile behind the refitted message equations
                 radial = profile_of(edge_equations[0], radial, variables,
-                                     len(spec.position_columns))
+                                    len(spec.position_columns))
             model = graph_model(edge_equations, node_equations, spec)
         law = _composed(edge_equations, node_equations, spec)
         return MessageDistillation(
@@ -410,8 +410,8 @@ class MessageDistiller(BaseDistiller):
         return equations, radial, transform, float(score), search
 
     def _radial_law(self, radial, equations, spec, subset, variables, search):
-        """The radial row chosen on the targets (:func:`~sklearn_symgn.distillation.radial.reselected`) and, when the law it
-        keeps is not exact on them (refitted loss above :data:`EXACT_LOSS` of their variance),
+        """The radial row chosen on the targets (:func:`.radial.reselected`) and simplified
+        (:func:`.radial.pruned_profile`) and, when the law it keeps is not exact on them (refitted loss above :data:`EXACT_LOSS` of their variance),
         the row chosen in the same way from a second search with ``extra_operators``, kept
         when its law is exact there (an approximant with ``exp`` standing in for a softening,
         30x better than the plain law but not exact, is not kept). Returns the equations, the
@@ -434,7 +434,7 @@ class MessageDistiller(BaseDistiller):
                   f"the radial profile again with {list(added)}", flush=True)
         other = timed_search(grown, X, y, names, target, verbose, f"{what} with {list(added)}")
         first = graph_model(central_equations(other, variables, len(spec.position_columns)),
-                             equations[1], spec).refit(subset)
+                            equations[1], spec).refit(subset)
         candidate = pruned_profile(other, reselected(
             other, (first.edge_equations_, first.node_equations_), spec, subset, variables),
             spec, subset, variables)
@@ -510,13 +510,11 @@ class MessageDistiller(BaseDistiller):
     @staticmethod
     def _node_table(graphs, spec, edge_equations):
         """Target nodes' features, summed distilled messages, and the node-variable table."""
-        positions, names = spec.position_columns, spec.feature_names
-        x, (sender, receiver) = graphs.flatten(spec.graph, positions)
-        table, _ = edge_variables(x[receiver], x[sender], positions, names,
-                                  spec.graph.periodic_box())
+        x, receiver, table, _ = graph_edge_table(graphs, spec.graph, spec.position_columns,
+                                                 spec.feature_names)
         phi = np.column_stack([eq(table) for eq in edge_equations])
         sums = sum_at_receivers(phi, receiver, len(x))
-        node_table, node_names = node_variables(sums, x, names)
+        node_table, node_names = node_variables(sums, x, spec.feature_names)
         rows = graphs.target_nodes()
         return x[rows], sums[rows], node_table[rows], node_names
 

@@ -10,7 +10,7 @@ from ..graphs.inputs import CHUNK_PAIRS, to_graph_input
 from ..symbolic import GraphEquationModule
 from ..symbolic.parsimony import fit_constants
 from .display import EquationsDisplayMixin
-from .variables import edge_variables, node_variables, sum_at_receivers
+from .variables import graph_edge_table, node_variables, sum_at_receivers
 
 __all__ = ["SymbolicGraphModel"]
 
@@ -95,9 +95,8 @@ class SymbolicGraphModel(EquationsDisplayMixin, GraphScoreMixin, RegressorMixin,
 
     def _graph_tables(self, inputs):
         """Edge-variable table, receivers, node features and target rows of validated input."""
-        x, (sender, receiver) = inputs.flatten(self.graph, self.position_columns)
-        table, _ = edge_variables(x[receiver], x[sender], self.position_columns, self.feature_names,
-                                  self.graph.periodic_box())
+        x, receiver, table, _ = graph_edge_table(inputs, self.graph, self.position_columns,
+                                                 self.feature_names)
         # column-major: each variable contiguous, as the equations read them
         return np.asfortranarray(table), receiver, x, inputs.target_nodes()
 

@@ -15,7 +15,7 @@ from ..symbolic.parsimony import expression_size
 from .central import central_equations
 from .composed import PairSum
 from .model import SymbolicGraphModel
-from .variables import edge_variables
+from .variables import graph_edge_table, lambdified
 
 __all__ = ["acts_linearly", "graph_model", "operators_read", "profile_of", "pruned_profile",
            "reselected"]
@@ -40,6 +40,7 @@ LINEAR_FUNCTION = 0.01
 #: become powers and are reported as added whenever the law of their search is kept).
 FUNCTION_NAMES = {"exp": "exp", "log": "log", "sin": "sin", "cos": "cos", "tanh": "tanh",
                   "floor": "floor", "ceil": "ceiling"}
+
 
 def reselected(radial, equations, spec, subset, variables):
     """The radial profile's row chosen again, on the targets rather than on the messages.
@@ -69,7 +70,7 @@ def reselected(radial, equations, spec, subset, variables):
     for k in better:
         row = radial.with_chosen(radial.expressions[k], radial.complexity[k], radial.loss[k])
         trial = graph_model(central_equations(row, variables, len(spec.position_columns)),
-                             node_equations, spec).refit(subset)
+                            node_equations, spec).refit(subset)
         if not trial.edge_equations_[0].expression.free_symbols <= variables_used:
             continue  # a term in another variable that the refit kept
         trials.append((radial.complexity[k], 1, trial.loss_,
@@ -95,20 +96,17 @@ def pruned_profile(radial, equations, spec, subset, variables):
     :data:`RESELECT_RATIO` of the loss before any change (or of :data:`RESELECT_FLOOR` of the
     targets' variance, round-off)."""
     dim = len(spec.position_columns)
-    d, r = sympy.Symbol(variables[0]), sympy.Symbol(variables[dim])
-    x, (sender, receiver) = subset.flatten(spec.graph, spec.position_columns)
-    table, _ = edge_variables(x[receiver], x[sender], spec.position_columns, spec.feature_names,
-                              spec.graph.periodic_box())
+    *_, table, _ = graph_edge_table(subset, spec.graph, spec.position_columns, spec.feature_names)
     best = graph_model(*equations, spec).refit(subset)
     floor = RESELECT_FLOOR * float(np.var(subset.node_targets()))
     limit = RESELECT_RATIO * max(best.loss_, floor)
     while True:
-        profile = sympy.cancel(best.edge_equations_[0].expression * r / d)
+        profile = _profile(best.edge_equations_[0], variables, dim)
         trials = []
         for smaller in _simpler_profiles(profile, table, variables):
             row = radial.with_chosen(smaller, expression_size(smaller))
             trial = graph_model(central_equations(row, variables, dim),
-                                 best.node_equations_, spec).refit(subset)
+                                best.node_equations_, spec).refit(subset)
             trials.append(trial)
         trial = min(trials, key=lambda t: t.loss_, default=None)
         if trial is None or not trial.loss_ <= limit:
@@ -122,15 +120,12 @@ def acts_linearly(expression, spec, subset, variables):
     expansion standing in for another law, not a law of that function (L1 r2-3 gave
     ``8305 (exp(0.00012 m_j/r²) - exp(2.46e-6 m_j/r³)) ...`` for a softened ``1/r²``; the
     cluster's ``exp(-2 r)`` spans a factor of 25 over its pairs)."""
-    x, (sender, receiver) = subset.flatten(spec.graph, spec.position_columns)
-    table, _ = edge_variables(x[receiver], x[sender], spec.position_columns, spec.feature_names,
-                              spec.graph.periodic_box())
-    symbols = [sympy.Symbol(v) for v in variables]
+    *_, table, _ = graph_edge_table(subset, spec.graph, spec.position_columns, spec.feature_names)
     for atom in expression.atoms(sympy.Function):
         if len(atom.args) != 1 or isinstance(atom, PairSum):
             continue
         with np.errstate(all="ignore"):
-            u, v = _values(atom.args[0], symbols, table), _values(atom, symbols, table)
+            u, v = lambdified(atom.args[0], variables)(table), lambdified(atom, variables)(table)
         if not (np.all(np.isfinite(u)) and np.all(np.isfinite(v))) or np.ptp(v) == 0:
             continue
         line = np.polyval(np.polyfit(u, v, 1), u) if np.ptp(u) > 0 else np.full_like(v, v[0])
@@ -147,7 +142,6 @@ def _simpler_profiles(profile, table, variables):
              if p.exp.is_Float and abs(float(p.exp) - round(float(p.exp))) <= EXPONENT_SNAP}
     whole = [profile.xreplace(swaps)] if swaps else []
     numerator, denominator = sympy.fraction(sympy.together(profile))
-    symbols = [sympy.Symbol(v) for v in variables]
     out = []
     for part, rebuild in ((sympy.expand(numerator), lambda p: p / denominator),
                           (sympy.expand(denominator), lambda p: numerator / p)):
@@ -155,17 +149,12 @@ def _simpler_profiles(profile, table, variables):
         if len(terms) < 2:
             continue
         with np.errstate(all="ignore"):
-            total = np.abs(_values(part, symbols, table))
+            total = np.abs(lambdified(part, variables)(table))
             for term in terms:
-                share = np.abs(_values(term, symbols, table)) / total
+                share = np.abs(lambdified(term, variables)(table)) / total
                 if np.all(np.isfinite(share)) and share.max() <= PRUNE_SHARE:
                     out.append(rebuild(part - term))
     return whole + out
-
-
-def _values(expr, symbols, table):
-    values = sympy.lambdify(symbols, expr, modules="numpy")(*table.T)
-    return np.broadcast_to(np.asarray(values, dtype=np.float64), (table.shape[0],))
 
 
 def graph_model(edge_equations, node_equations, spec):
@@ -177,8 +166,13 @@ def graph_model(edge_equations, node_equations, spec):
 def profile_of(equation, radial, variables, dim):
     """``g = phi1 * r / d1`` of a central message equation, as the radial profile's chosen row
     (the front of the search is kept)."""
+    return radial.with_chosen(_profile(equation, variables, dim))
+
+
+def _profile(equation, variables, dim):
+    """``g = phi1 * r / d1`` of a central message equation ``phi1 = (d1 / r) g``."""
     d, r = sympy.Symbol(variables[0]), sympy.Symbol(variables[dim])
-    return radial.with_chosen(sympy.cancel(equation.expression * r / d))
+    return sympy.cancel(equation.expression * r / d)
 
 
 def operators_read(law, operators):

@@ -1,6 +1,7 @@
 """Interpretable variables of distillation: what the equations are written in."""
 
 import numpy as np
+import sympy
 
 from ..graphs.builders import minimum_image
 
@@ -50,6 +51,26 @@ def edge_variables(x_receiver, x_sender, position_columns, feature_names, box=No
             cols += [x_i[:, c], x_j[:, c]]
             names += [f"{feature_names[c]}_i", f"{feature_names[c]}_j"]
     return np.column_stack(cols), names
+
+
+def graph_edge_table(graphs, graph, position_columns, feature_names):
+    """Flattened node table ``x``, receivers and edge-variable table (with its names) of
+    validated ``graphs``, edges from ``graph`` (and its periodic box, if any)."""
+    x, (sender, receiver) = graphs.flatten(graph, position_columns)
+    table, names = edge_variables(x[receiver], x[sender], position_columns, feature_names,
+                                  graph.periodic_box())
+    return x, receiver, table, names
+
+
+def lambdified(expr, names):
+    """``expr`` as a callable of a table whose columns are ``names``, one value per row."""
+    function = sympy.lambdify([sympy.Symbol(n) for n in names], expr, modules="numpy")
+
+    def call(table):
+        out = function(*table.T)
+        return np.broadcast_to(np.asarray(out, dtype=np.float64), (table.shape[0],))
+
+    return call
 
 
 def node_variables(message_sums, x, feature_names):
