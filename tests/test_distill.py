@@ -721,3 +721,20 @@ def test_rows_in_other_variables_than_the_chosen_one_are_not_candidates():
     radial, equations, spec, graphs, variables = _r2_law_candidates(rows, 0)
     edges, _ = reselected(radial, equations, spec, graphs, variables)
     assert edges[0].expression.free_symbols == {*sympy.symbols("dx r m_j")}
+
+
+def test_a_softened_distance_replaces_a_plain_one_only_where_the_targets_ask_for_it():
+    """On the simulator's softened ``1/r'²`` (``r' = r + 0.01``) the plain ``m_j/r**2`` profile
+    becomes ``m_j/(r (r + c))``; on an unsoftened ``1/r²`` law it stays plain."""
+    from sklearn_symgn.distillation.radial import softened_profile
+
+    for exponent, softened in ((None, True), (3, False)):
+        radial, equations, spec, graphs, variables = _r2_law_candidates(
+            ["-0.0224*m_j/r**2"], chosen=0, exponent=exponent)
+        edges, _ = softened_profile(radial, equations, spec, graphs, variables)
+        _, denominator = sympy.fraction(sympy.together(edges[0].expression))
+        sums = [f for f in sympy.Mul.make_args(denominator) if f.is_Add]
+        assert bool(sums) == softened, edges[0].expression
+        if softened:
+            (shift,) = [float(t) for t in sums[0].args if t.is_Number]
+            assert 0.015 < shift < 0.025, edges[0].expression  # ~2 x 0.01 for r * (r + c)

@@ -34,6 +34,7 @@ from .radial import (
     profile_of,
     pruned_profile,
     reselected,
+    softened_profile,
 )
 from .results import MessageDistillation
 from .variables import edge_variables, graph_edge_table, node_variables, sum_at_receivers
@@ -411,20 +412,23 @@ class MessageDistiller(BaseDistiller):
 
     def _radial_law(self, radial, equations, spec, subset, variables, search):
         """The radial row chosen on the targets (:func:`.radial.reselected`) and simplified
-        (:func:`.radial.pruned_profile`) and, when the law it keeps is not exact on them (refitted loss above :data:`EXACT_LOSS` of their variance),
-        the row chosen in the same way from a second search with ``extra_operators``, kept
+        (:func:`.radial.pruned_profile`). When the law it keeps is not exact on them (refitted
+        loss above :data:`EXACT_LOSS` of their variance), a softened distance is tried
+        (:func:`.radial.softened_profile`) and, if still not exact, the row chosen in the same way from a second search with ``extra_operators``, kept
         when its law is exact there (an approximant with ``exp`` standing in for a softening,
         30x better than the plain law but not exact, is not kept). Returns the equations, the
         radial equation and the operators added."""
         kept = pruned_profile(radial, reselected(radial, equations, spec, subset, variables),
                                spec, subset, variables)
-        backend, args = search
-        grown = backend.extended(tuple(self.extra_operators)) if self.extra_operators else None
-        if grown is None:
-            return kept, radial, ()
         loss, exact = (graph_model(*kept, spec).refit(subset).loss_,
                        EXACT_LOSS * float(np.var(subset.node_targets())))
         if loss <= exact:
+            return kept, radial, ()
+        kept = softened_profile(radial, kept, spec, subset, variables)
+        loss = graph_model(*kept, spec).refit(subset).loss_
+        backend, args = search
+        grown = backend.extended(tuple(self.extra_operators)) if self.extra_operators else None
+        if grown is None or loss <= exact:
             return kept, radial, ()
         added = tuple(op for op in grown.get_params()["unary_operators"]
                       if op not in backend.get_params()["unary_operators"])
