@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 
 def parse_value(text):
@@ -33,3 +34,15 @@ def record_row(row, log, model_path=None):
     log.write(json.dumps(row) + "\n")
     log.flush()
     return row
+
+
+def fitted(model, args, load_path=None):
+    """``model`` fitted on ``args`` and the seconds it took, or the model pickled at
+    ``load_path`` (a re-analysis of a saved network on the same data) and NaN."""
+    import joblib
+
+    if load_path is not None:
+        return joblib.load(load_path), float("nan")
+    start = time.perf_counter()
+    model.fit(*args)
+    return model, time.perf_counter() - start

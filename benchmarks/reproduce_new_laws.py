@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _cli import parse_assignments, record_row
+from _cli import fitted, parse_assignments, record_row
 from _exact import check_pair_law
 
 LAWS = {
@@ -78,7 +78,7 @@ def simulate(law, n_samples, dim, rng, spread=1.0, min_distance=MIN_DISTANCE):
     return X, accelerations(law, X, dim)
 
 
-def run_system(law, dim, *, n_samples, seed, quick, overrides=None):
+def run_system(law, dim, *, n_samples, seed, quick, overrides=None, load_model=None):
     from sklearn_symgn import SymbolicGNRegressor
 
     rng = np.random.default_rng(seed)
@@ -89,9 +89,7 @@ def run_system(law, dim, *, n_samples, seed, quick, overrides=None):
     model = SymbolicGNRegressor(feature_names=names, position_columns=list("xyz"[:dim]),
                                 random_state=seed, **params, **(overrides or {}))
     row = {"law": law, "dim": dim, "seed": seed, "n_train": n_train, **(overrides or {})}
-    start = time.perf_counter()
-    model.fit(X[:n_train], y[:n_train])
-    row["train_s"] = time.perf_counter() - start
+    model, row["train_s"] = fitted(model, (X[:n_train], y[:n_train]), load_model)
     row["test_r2"] = model.score(X[n_train:], y[n_train:])
     start = time.perf_counter()
     model.distill(X[:n_train], y[:n_train])
@@ -123,6 +121,9 @@ def main(argv=None):
     parser.add_argument("--set", nargs="*", default=[], metavar="PARAM=VALUE",
                         help="estimator parameters to override (not the defaults: diagnostics)")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for smoke tests")
+    parser.add_argument("--load-models", metavar="DIR",
+                        help="skip training: load DIR/<system>.joblib (from --save-models) "
+                             "and distil and score it again on the same data")
     parser.add_argument("--save-models", action="store_true",
                         help="pickle every fitted model to models/<system>.joblib under --out")
     parser.add_argument("--out", default="benchmarks/results/new_laws")
@@ -137,7 +138,9 @@ def main(argv=None):
         for law in args.laws:
             for dim in args.dims:
                 row = run_system(law, dim, n_samples=args.n_samples, seed=args.seed,
-                                 quick=args.quick, overrides=overrides)
+                                 quick=args.quick, overrides=overrides,
+                                 load_model=args.load_models and Path(args.load_models)
+                                 / f"{law}-{dim}.joblib")
                 rows.append(record_row(row, log, out / "models" / f"{law}-{dim}.joblib"
                                        if args.save_models else None))
                 print(f"{law}-{dim} seed {args.seed}: test R² {row['test_r2']:.4f}, exact "

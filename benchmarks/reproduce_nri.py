@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from _cli import record_row
+from _cli import fitted, record_row
 from _exact import check_pair_law
 
 N_BODIES, BOX, DT, SAMPLE_EVERY = 5, 5.0, 0.01, 10
@@ -116,7 +116,7 @@ def edge_rows(graphs):
     return np.concatenate(receivers), np.concatenate(senders)
 
 
-def run_system(law, *, n_traj, n_snapshots, seed, quick):
+def run_system(law, *, n_traj, n_snapshots, seed, quick, load_model=None):
     from sklearn.metrics import r2_score
 
     from sklearn_symgn import SymbolicGNRegressor
@@ -131,9 +131,7 @@ def run_system(law, *, n_traj, n_snapshots, seed, quick):
     model = SymbolicGNRegressor(feature_names=spec["names"], position_columns=["x", "y"],
                                 random_state=seed, **params)
     row = {"law": law, "seed": seed, "n_train_graphs": n_train}
-    start = time.perf_counter()
-    model.fit(train)
-    row["train_s"] = time.perf_counter() - start
+    model, row["train_s"] = fitted(model, (train,), load_model)
     row["test_r2"] = model.score(test)
     start = time.perf_counter()
     model.distill(train)
@@ -174,6 +172,9 @@ def main(argv=None):
                         help="snapshots per trajectory (every 10 steps of 0.01)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for smoke tests")
+    parser.add_argument("--load-models", metavar="DIR",
+                        help="skip training: load DIR/<system>.joblib (from --save-models) "
+                             "and distil and score it again on the same data")
     parser.add_argument("--save-models", action="store_true",
                         help="pickle every fitted model to models/<system>.joblib under --out")
     parser.add_argument("--out", default="benchmarks/results/nri")
@@ -186,7 +187,9 @@ def main(argv=None):
     with open(out / "results.jsonl", "a") as log:
         for law in args.laws:
             row = run_system(law, n_traj=args.n_trajectories, n_snapshots=args.n_snapshots,
-                             seed=args.seed, quick=args.quick)
+                             seed=args.seed, quick=args.quick,
+                             load_model=args.load_models and Path(args.load_models)
+                             / f"{law}.joblib")
             rows.append(record_row(row, log, out / "models" / f"{law}.joblib"
                                    if args.save_models else None))
             print(f"{law} seed {args.seed}: test R² {row['test_r2']:.4f}, exact "
