@@ -93,7 +93,7 @@ RECOVERY_MIN_DISTANCE = 0.1
 
 def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, seed=0,
                overrides=None, figures=None, save_model=None, load_model=None,
-               distill_params=None, unary_operators=()):
+               distill_params=None, unary_operators=(), verbose=0):
     from sklearn_symgn import MessageDistiller, SymbolicGNRegressor
     from sklearn_symgn.datasets import make_nbody, pairwise_forces
     from sklearn_symgn.metrics import edge_forces, equation_force_r2, linear_fit_r2, pair_force_r2
@@ -150,6 +150,8 @@ def run_system(law, dim, strategy, *, n_samples, max_epochs, n_steps, quick, see
 
     start = time.perf_counter()
     model.set_params(**{f"distiller__{k}": v for k, v in (distill_params or {}).items()})
+    if verbose:
+        model.set_params(verbose=verbose)
     model.distill(X[:n_train], y[:n_train])
     row["distill_s"] = time.perf_counter() - start
     row["composed_law"] = str(model.composed_law_)
@@ -304,6 +306,8 @@ def main(argv=None):
     parser.add_argument("--unary-operators", nargs="*", default=[], metavar="OP",
                         help="unary operators added to every law's symbolic-regression set")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for smoke tests")
+    parser.add_argument("--verbose", type=int, default=0,
+                        help="passed to distill(): what each phase does and how long it takes")
     parser.add_argument("--out", default="benchmarks/results/nbody")
     args = parser.parse_args(argv)
     if args.quick:
@@ -326,7 +330,8 @@ def main(argv=None):
                                      load_model=(Path(args.load_models) / f"{law}-{dim}-{strategy}.joblib"
                                                  if args.load_models else None),
                                      distill_params=distill_params,
-                                     unary_operators=tuple(args.unary_operators))
+                                     unary_operators=tuple(args.unary_operators),
+                                     verbose=args.verbose)
                     row["cpu_threads"] = int(os.environ.get("OMP_NUM_THREADS", "0")) or None
                     rows.append(row)
                     log.write(json.dumps(row) + "\n")
