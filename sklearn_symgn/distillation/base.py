@@ -80,7 +80,10 @@ class BaseDistiller(ValidatedMixin, BaseEstimator):
 def timed_search(backend, X, y, names, target, verbose, what):
     """Fit a clone of ``backend`` and return its equation; print it with the time if verbose."""
     start = time.perf_counter()
-    equation = clone(backend).fit(X, y, names, target_name=target).equation_
+    fitted = clone(backend).fit(X, y, names, target_name=target)
     if verbose:
-        print(f"[distill] {what} in {time.perf_counter() - start:.1f} s: {equation}", flush=True)
-    return equation
+        generations = getattr(fitted, "generations_run_", None)  # Operon's budget spent
+        spent = f", {sum(generations)} generations" if generations else ""
+        print(f"[distill] {what} in {time.perf_counter() - start:.1f} s ({len(y)} rows{spent}): "
+              f"{fitted.equation_}", flush=True)
+    return fitted.equation_

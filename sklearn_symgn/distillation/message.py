@@ -414,7 +414,8 @@ class MessageDistiller(BaseDistiller):
         """The radial row chosen on the targets (:func:`.radial.reselected`) and simplified
         (:func:`.radial.pruned_profile`). When the law it keeps is not exact on them (refitted
         loss above :data:`EXACT_LOSS` of their variance), a softened distance is tried
-        (:func:`.radial.softened_profile`) and, if still not exact, the row chosen in the same way from a second search with ``extra_operators``, kept
+        (:func:`.radial.softened_profile`, simplified again when kept) and, if still not exact,
+        the row chosen in the same way from a second search with ``extra_operators``, kept
         when its law is exact there (an approximant with ``exp`` standing in for a softening,
         30x better than the plain law but not exact, is not kept). Returns the equations, the
         radial equation and the operators added."""
@@ -424,8 +425,10 @@ class MessageDistiller(BaseDistiller):
                        EXACT_LOSS * float(np.var(subset.node_targets())))
         if loss <= exact:
             return kept, radial, ()
-        kept = softened_profile(radial, kept, spec, subset, variables)
-        loss = graph_model(*kept, spec).refit(subset).loss_
+        softened = softened_profile(radial, kept, spec, subset, variables)
+        if softened is not kept:  # terms that only stood in for the softening go now
+            kept = pruned_profile(radial, softened, spec, subset, variables)
+            loss = graph_model(*kept, spec).refit(subset).loss_
         backend, args = search
         grown = backend.extended(tuple(self.extra_operators)) if self.extra_operators else None
         if grown is None or loss <= exact:

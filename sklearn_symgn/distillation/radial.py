@@ -126,7 +126,8 @@ def softened_profile(radial, equations, spec, subset, variables):
     training range R² 0.988) where other seeds found ``q_i q_j/(r (r + 0.0202))``. Each power
     ``r**k`` of the denominator becomes ``r**(k-1) (r + c)``, ``c`` refitted from
     :data:`SOFTENING_START` of the median distance; the best candidate is kept when clearly
-    better. Returns ``(edge_equations, node_equations)``."""
+    better. Returns ``(edge_equations, node_equations)``: ``equations`` itself when no
+    softening pays."""
     dim = len(spec.position_columns)
     *_, table, _ = graph_edge_table(subset, spec.graph, spec.position_columns, spec.feature_names)
     r = sympy.Symbol(variables[dim])
@@ -145,8 +146,8 @@ def softened_profile(radial, equations, spec, subset, variables):
                                   best.node_equations_, spec).refit(subset))
     trial = min(trials, key=lambda t: t.loss_, default=None)
     if trial is not None and trial.loss_ * RESELECT_RATIO <= best.loss_:
-        best = trial
-    return best.edge_equations_, best.node_equations_
+        return trial.edge_equations_, trial.node_equations_
+    return equations
 
 
 def acts_linearly(expression, spec, subset, variables):
